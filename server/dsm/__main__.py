@@ -1,0 +1,5 @@
+"""Allows `python -m dsm`."""
+
+from dsm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The aiohttp application factory: routes, the shared services and their start-up and clean-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from dsm.config import ServerConfig
+from dsm.link.connection import Connection
+from dsm.link.ops.status import server_status
+from dsm.security import make_guard
+from dsm.services import Services
+from dsm.store.database import Database
+from dsm.store.events import EventStore
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+PORT = web.AppKey("port", list)  # [bound port]; filled in once the site is listening
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    services = request.app[SERVICES]
+    ws = web.WebSocketResponse(max_msg_size=services.config.limits.max_frame_bytes, heartbeat=30.0)
+    await ws.prepare(request)
+    conn = Connection(ws, services)
+    services.hub.add(conn)
+    try:
+        await conn.serve()
+    finally:
+        services.hub.discard(conn)
+        await conn.drain()
+    return ws
+
+
+async def api_status(request: web.Request) -> web.Response:
+    return web.json_response(await server_status(request.app[SERVICES]))
+
+
+def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
+    async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+        db = await Database.open(config.db_path)
+        app[SERVICES] = Services(config=config, db=db, events=EventStore())
+        yield
+        await db.close()  # commits whatever the writer still holds
+
+    return services_ctx
+
+
+async def _close_connections(app: web.Application) -> None:
+    for conn in app[SERVICES].hub.connections():
+        await conn.close(WSCloseCode.GOING_AWAY, "server shutting down")
+
+
+def make_app(config: ServerConfig) -> web.Application:
+    port: list[int] = [config.port]
+    app = web.Application(middlewares=[make_guard(config, lambda: port[0])])
+    app[PORT] = port
+    app.cleanup_ctx.append(_services_context(config))
+    app.on_shutdown.append(_close_connections)
+    app.router.add_get("/ws", websocket)
+    app.router.add_get("/api/status", api_status)
+    return app

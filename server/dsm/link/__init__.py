@@ -1,0 +1,1 @@
+"""The WebSocket link to the Studio plugin: envelope, codecs, connections and ops."""

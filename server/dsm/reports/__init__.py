@@ -1,0 +1,1 @@
+"""Report computations (one module per type) and exporters (json, csv, html)."""

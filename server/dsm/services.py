@@ -1,0 +1,26 @@
+"""What handlers share, built once per application and kept on the app under a `web.AppKey`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from dsm import __version__
+from dsm.config import ServerConfig
+from dsm.link.hub import Hub
+from dsm.store.database import Database
+from dsm.store.events import EventStore
+
+
+@dataclass
+class Services:
+    config: ServerConfig
+    db: Database
+    events: EventStore
+    hub: Hub = field(default_factory=Hub)
+    version: str = __version__
+    started_monotonic: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=time.time)
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_monotonic

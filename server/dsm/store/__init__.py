@@ -1,0 +1,1 @@
+"""SQLite storage: one writer that batches transactions, read connections, numbered migrations, the five stores."""

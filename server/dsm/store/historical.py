@@ -1,0 +1,69 @@
+"""The historical store: labelled snapshots (label, category, created time, body) for later comparison."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dsm.clock import time_ordered_id
+from dsm.store.codec import pack, unpack
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    label: str
+    category: str
+    created_at: float
+    body: dict[str, Any]
+
+    def header(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "category": self.category, "createdAt": self.created_at}
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**self.header(), "body": self.body}
+
+
+def new_snapshot(label: str, category: str, created_at: float, body: dict[str, Any]) -> Snapshot:
+    return Snapshot(time_ordered_id(f"hist_{category}"), label, category, created_at, body)
+
+
+def save_job(user_id: int, snap: Snapshot) -> Callable[[sqlite3.Connection], Snapshot]:
+    def job(conn: sqlite3.Connection) -> Snapshot:
+        conn.execute(
+            "INSERT OR REPLACE INTO historical_snapshots (id, user_id, label, category, created_at, body)"
+            " VALUES (?,?,?,?,?,?)",
+            (snap.id, user_id, snap.label, snap.category, snap.created_at, pack(snap.body)),
+        )
+        return snap
+
+    return job
+
+
+def get(conn: sqlite3.Connection, user_id: int, snapshot_id: str) -> Snapshot | None:
+    row = conn.execute(
+        "SELECT id, label, category, created_at, body FROM historical_snapshots WHERE user_id = ? AND id = ?",
+        (user_id, snapshot_id),
+    ).fetchone()
+    return None if row is None else Snapshot(row[0], row[1], row[2], row[3], unpack(row[4]))
+
+
+def list_headers(
+    conn: sqlite3.Connection,
+    user_id: int,
+    category: str | None,
+    start: float | None,
+    end: float | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    sql = "SELECT id, label, category, created_at FROM historical_snapshots WHERE user_id = ?"
+    params: list[Any] = [user_id]
+    for clause, value in (("category = ?", category), ("created_at >= ?", start), ("created_at <= ?", end)):
+        if value is not None:
+            sql += f" AND {clause}"
+            params.append(value)
+    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+    params.append(limit)
+    return [{"id": r[0], "label": r[1], "category": r[2], "createdAt": r[3]} for r in conn.execute(sql, params)]

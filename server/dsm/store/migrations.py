@@ -1,0 +1,174 @@
+"""Numbered schema migrations. The database records which ran, so a newer server opens an older file.
+
+Never edit a migration that has shipped: add a new one with the next number.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dsm.clock import now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+V1_CORE = """
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    session TEXT NOT NULL,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    datastore TEXT,
+    scope TEXT,
+    key TEXT,
+    latency_ms REAL,
+    size INTEGER,
+    ok INTEGER,
+    error_code INTEGER,
+    message TEXT,
+    feature TEXT,
+    view TEXT,
+    props BLOB,
+    received_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX events_by_user_event ON events (user_id, event_id);
+CREATE INDEX events_by_user_ts ON events (user_id, ts);
+
+CREATE TABLE sessions (
+    user_id INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    place_id INTEGER,
+    game_id INTEGER,
+    plugin_version TEXT,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (user_id, session_id)
+) WITHOUT ROWID;
+
+CREATE TABLE realtime_snapshots (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    session_time REAL,
+    body BLOB NOT NULL
+);
+CREATE INDEX realtime_snapshots_by_user_ts ON realtime_snapshots (user_id, ts);
+
+CREATE TABLE cache_entries (
+    user_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    datastore TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
+    cached_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (user_id, kind, datastore, scope, key)
+) WITHOUT ROWID;
+
+CREATE TABLE cache_counters (
+    user_id INTEGER PRIMARY KEY,
+    hits INTEGER NOT NULL DEFAULT 0,
+    misses INTEGER NOT NULL DEFAULT 0,
+    puts INTEGER NOT NULL DEFAULT 0,
+    expired INTEGER NOT NULL DEFAULT 0,
+    bytes_written INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    title TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX reports_by_user_created ON reports (user_id, created_at);
+CREATE INDEX reports_by_user_type_created ON reports (user_id, type, created_at);
+
+CREATE TABLE settings (
+    user_id INTEGER PRIMARY KEY,
+    body BLOB NOT NULL,
+    updated_at REAL NOT NULL
+);
+
+CREATE TABLE historical_snapshots (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    category TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX historical_by_user_created ON historical_snapshots (user_id, created_at)
+"""
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "core stores: events, sessions, cache, reports, settings, historical", _script(V1_CORE)),
+]
+
+
+def register(migration: Migration) -> None:
+    """Used by later modules' migrations (e.g. rollups) so each lives beside the code that reads it."""
+    if any(m.version == migration.version for m in MIGRATIONS):
+        raise ValueError(f"migration {migration.version} registered twice")
+    MIGRATIONS.append(migration)
+    MIGRATIONS.sort(key=lambda m: m.version)
+
+
+def applied_versions(conn: sqlite3.Connection) -> set[int]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
+    """Apply every migration not yet recorded (up to `target`), each in its own transaction."""
+    done = applied_versions(conn)
+    ran: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version in done or (target is not None and migration.version > target):
+            continue
+        log.info("applying migration %d: %s", migration.version, migration.name)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration.apply(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, now()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        ran.append(migration.version)
+    return ran
+
+
+def latest_version() -> int:
+    return max(m.version for m in MIGRATIONS)

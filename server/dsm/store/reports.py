@@ -1,0 +1,94 @@
+"""The reports store: saved reports (id, type, created time, title, body), listed by type and date range."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dsm.clock import time_ordered_id
+from dsm.store.codec import pack, unpack
+
+REPORT_TYPES = (
+    "DAILY_SUMMARY",
+    "PERFORMANCE_ANALYSIS",
+    "DATASTORE_AUDIT",
+    "ANOMALY_DETECTION",
+    "USAGE_ANALYTICS",
+    "HISTORICAL_COMPARISON",
+    "CUSTOM_ANALYSIS",
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    type: str
+    created_at: float
+    title: str
+    body: dict[str, Any]
+
+    def header(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "createdAt": self.created_at, "title": self.title}
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**self.header(), "body": self.body}
+
+
+def new_report(report_type: str, created_at: float, title: str, body: dict[str, Any]) -> Report:
+    return Report(time_ordered_id("rpt"), report_type, created_at, title, body)
+
+
+def save_job(user_id: int, report: Report) -> Callable[[sqlite3.Connection], Report]:
+    def job(conn: sqlite3.Connection) -> Report:
+        conn.execute(
+            "INSERT OR REPLACE INTO reports (id, user_id, type, created_at, title, body) VALUES (?,?,?,?,?,?)",
+            (report.id, user_id, report.type, report.created_at, report.title, pack(report.body)),
+        )
+        return report
+
+    return job
+
+
+def delete_job(user_id: int, report_id: str) -> Callable[[sqlite3.Connection], bool]:
+    def job(conn: sqlite3.Connection) -> bool:
+        cursor = conn.execute("DELETE FROM reports WHERE user_id = ? AND id = ?", (user_id, report_id))
+        return cursor.rowcount > 0
+
+    return job
+
+
+def get(conn: sqlite3.Connection, user_id: int, report_id: str) -> Report | None:
+    row = conn.execute(
+        "SELECT id, type, created_at, title, body FROM reports WHERE user_id = ? AND id = ?",
+        (user_id, report_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return Report(row[0], row[1], row[2], row[3], unpack(row[4]))
+
+
+def list_headers(
+    conn: sqlite3.Connection,
+    user_id: int,
+    report_type: str | None,
+    start: float | None,
+    end: float | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Newest first."""
+    sql = "SELECT id, type, created_at, title FROM reports WHERE user_id = ?"
+    params: list[Any] = [user_id]
+    if report_type is not None:
+        sql += " AND type = ?"
+        params.append(report_type)
+    if start is not None:
+        sql += " AND created_at >= ?"
+        params.append(start)
+    if end is not None:
+        sql += " AND created_at <= ?"
+        params.append(end)
+    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+    params.append(limit)
+    return [{"id": r[0], "type": r[1], "createdAt": r[2], "title": r[3]} for r in conn.execute(sql, params)]

@@ -1,0 +1,135 @@
+"""The single SQLite writer: a thread that runs queued jobs, many requests' jobs per transaction.
+
+Each job runs inside its own SAVEPOINT, so a job that fails is rolled back alone and the others in
+the same transaction still commit. A job's future resolves only after COMMIT returned, which is what
+lets the link acknowledge events only once they are on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dsm.store.connection import open_connection
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+MAX_JOBS_PER_TRANSACTION = 512
+
+
+@dataclass
+class _Pending:
+    job: Job
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+
+
+class Writer:
+    """Owns the only read-write connection. `await writer.run(job)` returns the job's result after commit."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="dsm-sqlite-writer", daemon=True)
+        self._closed = False
+        self.transactions = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._closed:
+            raise RuntimeError("writer is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Pending(job, future, loop))
+        return await future
+
+    async def close(self) -> None:
+        """Commit everything already queued, then close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
+
+    def _loop(self) -> None:
+        conn = open_connection(self._path)
+        try:
+            stopping = False
+            while not stopping:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                batch = [first]
+                while len(batch) < MAX_JOBS_PER_TRANSACTION:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    batch.append(item)
+                self._transaction(conn, batch)  # type: ignore[arg-type]
+        finally:
+            conn.close()
+
+    def _transaction(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        outcomes: list[tuple[_Pending, bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for pending in batch:
+                outcomes.append(self._run_job(conn, pending))
+            conn.execute("COMMIT")
+        except Exception as exc:  # the transaction itself failed: nothing in it is on disk
+            log.exception("transaction of %d jobs failed", len(batch))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(pending, False, exc) for pending in batch]
+        self.transactions += 1
+        self.jobs += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, bool, Any]]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, items)
+            except RuntimeError:  # that event loop is already closed; nobody waits for these
+                pass
+
+    @staticmethod
+    def _run_job(conn: sqlite3.Connection, pending: _Pending) -> tuple[_Pending, bool, Any]:
+        conn.execute("SAVEPOINT job")
+        try:
+            result = pending.job(conn)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO job")
+            conn.execute("RELEASE job")
+            return pending, False, exc
+        conn.execute("RELEASE job")
+        return pending, True, result
+
+
+def _settle(items: list[tuple[_Pending, bool, Any]]) -> None:
+    for pending, ok, value in items:
+        if pending.future.done():
+            continue
+        if ok:
+            pending.future.set_result(value)
+        else:
+            pending.future.set_exception(value)

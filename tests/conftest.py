@@ -1,0 +1,93 @@
+"""Fixtures that start real things: the companion on a free port over a temporary SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from dsm.app import PORT, make_app
+from dsm.config import ServerConfig
+from dsm.link.client import LinkClient
+
+
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    port: int
+    runner: web.AppRunner
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        return self.runner.app
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    app[PORT][0] = port
+    return RunningServer(config, port, runner)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "dsm.sqlite3"
+
+
+@pytest.fixture
+def config(db_path: Path) -> ServerConfig:
+    return ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+
+
+@pytest.fixture
+async def server(config: ServerConfig) -> AsyncIterator[RunningServer]:
+    running = await start_server(config)
+    yield running
+    await running.runner.cleanup()
+
+
+@pytest.fixture
+async def server_factory() -> AsyncIterator[Callable[..., Awaitable[RunningServer]]]:
+    """Start servers with custom config; all are stopped at the end of the test."""
+    started: list[RunningServer] = []
+
+    async def start(config: ServerConfig, **changes: object) -> RunningServer:
+        running = await start_server(replace(config, **changes))  # type: ignore[arg-type]
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        await running.runner.cleanup()
+
+
+@pytest.fixture
+async def connect(server: RunningServer) -> AsyncIterator[Callable[..., Awaitable[LinkClient]]]:
+    """Open link clients to the server; `await connect(user_id)` says hello as that user."""
+    clients: list[LinkClient] = []
+
+    async def open_client(user_id: int | None = 1, *, binary: bool = False, session_id: str = "S1") -> LinkClient:
+        client = await LinkClient.connect(server.ws_url, binary=binary)
+        clients.append(client)
+        if user_id is not None:
+            await client.hello(user_id, session_id=session_id)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
