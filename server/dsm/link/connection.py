@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_ID_LENGTH = 64
 DRAIN_TIMEOUT_S = 5.0
+# A client that keeps sending after this many rate_limited replies in a row is flooding: close it.
+FLOOD_REFUSALS = 64
 
 
 class Connection:
@@ -91,7 +93,7 @@ class Connection:
         limit = self.services.config.limits.max_in_flight
         if len(self._in_flight) >= limit:
             self._refused_in_a_row += 1
-            if self._refused_in_a_row > limit:
+            if self._refused_in_a_row > max(FLOOD_REFUSALS, 4 * limit):
                 await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood past maxInFlight")
                 return
             await self._send_error(

@@ -1,4 +1,4 @@
-"""Turning a saved report into a file: JSON for now; csv and html exporters register here."""
+"""Turning a saved report into a file: JSON, CSV (one row per metric) or a standalone HTML page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dsm.reports.csv_export import to_csv
+from dsm.reports.html_export import render as to_html
 from dsm.store.reports import Report
 
 
@@ -24,7 +26,15 @@ def _json(report: Report) -> Exported:
     return Exported(content, "application/json", f"{report.id}.json")
 
 
-EXPORTERS: dict[str, Callable[[Report], Exported]] = {"json": _json}
+def _csv(report: Report) -> Exported:
+    return Exported(to_csv(report.body), "text/csv; charset=utf-8", f"{report.id}.csv")
+
+
+def _html(report: Report) -> Exported:
+    return Exported(to_html(report), "text/html; charset=utf-8", f"{report.id}.html")
+
+
+EXPORTERS: dict[str, Callable[[Report], Exported]] = {"json": _json, "csv": _csv, "html": _html}
 
 
 def export(report: Report, fmt: str) -> Exported:

@@ -1,0 +1,115 @@
+"""Historical snapshots, live analytics counters, analytics history, real-time snapshots and data.clean."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from support import event, rows
+
+from dsm.link.client import LinkError
+
+
+async def test_snapshot_of_current_analytics_then_list_and_get(connect):
+    client = await connect(1)
+    await client.call("events.append", {"events": [event(1, ts=time.time() - 5)]})
+    made = (await client.call("history.snapshot", {"label": "manual_backup"}))["snapshot"]
+    assert made["label"] == "manual_backup" and made["category"] == "analytics"
+    assert made["id"].startswith("hist_analytics_")
+    custom = await client.call("history.snapshot", {"label": "cfg", "category": "settings", "body": {"a": 1}})
+    listed = (await client.call("history.list"))["snapshots"]
+    assert [s["id"] for s in listed] == [custom["snapshot"]["id"], made["id"]]
+    assert [s["id"] for s in (await client.call("history.list", {"category": "settings"}))["snapshots"]] == [
+        custom["snapshot"]["id"]
+    ]
+    full = (await client.call("history.get", {"id": made["id"]}))["snapshot"]
+    assert full["body"]["summary"]["totalEvents"] == 1
+    other = await connect(2)
+    with pytest.raises(LinkError) as err:
+        await other.call("history.get", {"id": made["id"]})
+    assert err.value.code == "not_found"
+    assert (await other.call("history.list"))["snapshots"] == []
+
+
+async def test_snapshot_needs_a_label(connect):
+    client = await connect(1)
+    with pytest.raises(LinkError) as err:
+        await client.call("history.snapshot", {})
+    assert err.value.error["message"].startswith("label")
+
+
+async def test_current_analytics_counts_the_stored_events(connect):
+    client = await connect(1, session_id="SESSION-A")
+    now = time.time()
+    events = [
+        event(1, session="SESSION-A", ts=now - 100, kind="ui", name="button_click", feature="Explorer"),
+        event(2, session="SESSION-A", ts=now - 90, kind="ui", name="view_change", feature="Reports"),
+        event(3, session="SESSION-A", ts=now - 80, kind="ui", name="button_click", feature="Explorer"),
+        event(4, session="SESSION-A", ts=now - 70, kind="datastore", name="getData", latencyMs=10.0, ok=True),
+        event(5, session="SESSION-A", ts=now - 60, kind="datastore", name="getData", latencyMs=30.0, ok=False),
+        event(6, session="SESSION-A", ts=now - 50, kind="error", name="datastore_access", errorCode=301),
+    ]
+    for e in events:
+        e["ts"] = e["ts"] - int(e["id"].rsplit("-", 1)[1])  # undo the builder's offset: exact times above
+    await client.call("events.append", {"events": events})
+    other = await connect(2)
+    await other.call("events.append", {"events": [event(1, ts=now)]})
+    cur = await client.call("analytics.current")
+    assert cur["summary"]["totalEvents"] == 6
+    assert cur["summary"]["totalInteractions"] == 3
+    assert cur["summary"]["dataStoreOperations"] == 2
+    assert cur["summary"]["errors"] == 1
+    assert cur["operations"]["getData"]["count"] == 2
+    assert cur["operations"]["getData"]["successRate"] == 0.5
+    assert cur["operations"]["getData"]["avgLatencyMs"] == 20.0
+    assert cur["topFeatures"][0] == {"feature": "Explorer", "count": 2}
+    assert cur["sessionInfo"]["id"] == "SESSION-A"
+    assert cur["sessionInfo"]["duration"] == pytest.approx(50.0)
+
+
+async def test_history_hourly_buckets_and_realtime_points(connect):
+    client = await connect(1)
+    hour = (time.time() // 3600) * 3600
+    await client.call(
+        "events.append",
+        {
+            "events": [
+                {"id": "H-1", "ts": hour - 3600 + 10, "kind": "ui", "name": "a"},
+                {"id": "H-2", "ts": hour - 3600 + 20, "kind": "datastore", "name": "getData", "ok": False},
+                {"id": "H-3", "ts": hour + 1, "kind": "ui", "name": "a"},
+            ]
+        },
+    )
+    hourly = await client.call("analytics.history", {"seconds": 7200, "granularity": "hourly"})
+    assert [(p["timestamp"], p["total"], p["failures"]) for p in hourly["points"]] == [
+        (hour - 3600, 2, 1),
+        (hour, 1, 0),
+    ]
+    await client.call("analytics.snapshot", {"data": {"usage": {"clicks": 3}}, "sessionTime": 300})
+    realtime = await client.call("analytics.history", {"seconds": 60, "granularity": "realtime"})
+    assert realtime["points"][0]["data"] == {"usage": {"clicks": 3}}
+    assert realtime["points"][0]["sessionTime"] == 300
+    with pytest.raises(LinkError) as err:
+        await client.call("analytics.history", {"granularity": "yearly"})
+    assert err.value.error["message"].startswith("granularity")
+
+
+async def test_data_clean_removes_only_this_users_old_rows(connect, db_path):
+    client = await connect(1)
+    now = time.time()
+    old, recent = now - 40 * 86400, now - 60
+    await client.call("events.append", {"events": [event(1, ts=old), event(2, ts=recent)]})
+    other = await connect(2)
+    await other.call("events.append", {"events": [event(1, ts=old)]})
+    result = await client.call("data.clean")  # default: analytics.retainDataDays = 30
+    assert result["removed"]["events"] == 1
+    assert result["before"] == pytest.approx(now - 30 * 86400, abs=5)
+    assert rows(db_path, "SELECT user_id, event_id FROM events ORDER BY user_id, event_id") == [
+        (1, "S1-2"),
+        (2, "S1-1"),
+    ]
+    explicit = await client.call("data.clean", {"olderThan": 0})
+    assert explicit["removed"]["events"] == 1
+    with pytest.raises(LinkError) as err:
+        await client.call("data.clean", {"olderThan": -1})
+    assert err.value.error["message"].startswith("olderThan")

@@ -1,0 +1,75 @@
+"""The reports store over the link: list by type and date range, get, delete, export; scoped per user."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dsm.app import SERVICES
+from dsm.link.client import LinkError
+from dsm.store import reports
+
+
+async def save(server, user_id: int, report_type: str, created_at: float, title: str) -> reports.Report:
+    report = reports.new_report(report_type, created_at, title, {"metrics": [{"name": "events.total", "value": 3}]})
+    return await server.app[SERVICES].db.write(reports.save_job(user_id, report))
+
+
+async def test_list_filters_by_type_and_date_range_newest_first(server, connect):
+    client = await connect(1)
+    a = await save(server, 1, "DAILY_SUMMARY", 1000.0, "a")
+    b = await save(server, 1, "PERFORMANCE_ANALYSIS", 2000.0, "b")
+    c = await save(server, 1, "DAILY_SUMMARY", 3000.0, "c")
+    await save(server, 2, "DAILY_SUMMARY", 2500.0, "someone else's")
+    listed = (await client.call("reports.list"))["reports"]
+    assert [r["id"] for r in listed] == [c.id, b.id, a.id]
+    assert listed[0] == {"id": c.id, "type": "DAILY_SUMMARY", "createdAt": 3000.0, "title": "c"}
+    daily = (await client.call("reports.list", {"type": "DAILY_SUMMARY"}))["reports"]
+    assert [r["id"] for r in daily] == [c.id, a.id]
+    ranged = (await client.call("reports.list", {"from": 1500, "to": 3000}))["reports"]
+    assert [r["id"] for r in ranged] == [c.id, b.id]
+    assert len((await client.call("reports.list", {"limit": 1}))["reports"]) == 1
+
+
+async def test_get_export_and_delete(server, connect):
+    client = await connect(1)
+    saved = await save(server, 1, "DAILY_SUMMARY", 1000.0, "Daily")
+    got = (await client.call("reports.get", {"id": saved.id}))["report"]
+    assert got == saved.to_wire()
+    exported = await client.call("reports.export", {"id": saved.id, "format": "json"})
+    assert exported["mime"] == "application/json" and exported["filename"].endswith(".json")
+    assert json.loads(exported["content"])["body"] == saved.body
+    assert await client.call("reports.delete", {"id": saved.id}) == {"deleted": saved.id}
+    with pytest.raises(LinkError) as err:
+        await client.call("reports.get", {"id": saved.id})
+    assert err.value.code == "not_found"
+
+
+async def test_another_users_report_is_not_found(server, connect):
+    theirs = await save(server, 2, "DAILY_SUMMARY", 1000.0, "theirs")
+    client = await connect(1)
+    for op in ("reports.get", "reports.delete"):
+        with pytest.raises(LinkError) as err:
+            await client.call(op, {"id": theirs.id})
+        assert err.value.code == "not_found"
+    owner = await connect(2)
+    assert (await owner.call("reports.get", {"id": theirs.id}))["report"]["title"] == "theirs"
+
+
+@pytest.mark.parametrize(
+    ("op", "body", "path"),
+    [
+        ("reports.list", {"type": "WEEKLY_THING"}, "type"),
+        ("reports.list", {"limit": 0}, "limit"),
+        ("reports.list", {"from": "monday"}, "from"),
+        ("reports.get", {}, "id"),
+        ("reports.export", {"id": "x", "format": "pdf"}, "format"),
+    ],
+)
+async def test_bad_report_requests_name_the_field(connect, op, body, path):
+    client = await connect(1)
+    with pytest.raises(LinkError) as err:
+        await client.call(op, body)
+    assert err.value.code == "invalid_body"
+    assert err.value.error["message"].startswith(path)
