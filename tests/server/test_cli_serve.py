@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from support import event, rows
 
 from dsm.cli import build_parser
 from dsm.link.client import LinkClient
+from support import event, rows
 
 LINE = re.compile(r"^dsm (\S+) listening on ws://127\.0\.0\.1:(\d+)/ws .*database (.+)$")
 

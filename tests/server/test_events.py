@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
-from support import event, rows
 
 from dsm.link.client import LinkClient
+from support import event, rows
 
 
 async def test_events_are_stored_with_every_field(connect, db_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from support import event, rows
 
 from dsm.link.client import LinkError
+from support import event, rows
 
 
 async def test_snapshot_of_current_analytics_then_list_and_get(connect):

@@ -6,12 +6,12 @@ import asyncio
 import sqlite3
 
 import pytest
-from support import event, rows
 
 from dsm.link.client import LinkClient
 from dsm.store.connection import open_connection
 from dsm.store.migrations import latest_version, migrate
 from dsm.store.writer import Writer
+from support import event, rows
 
 
 async def test_everything_survives_a_restart(server_factory, config):

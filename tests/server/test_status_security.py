@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from support import event
 
 from dsm.config import ServerConfig
 from dsm.link.client import LinkClient
 from dsm.server import RefusedToStart, check_bind
+from support import event
 
 
 async def test_status_op_reports_version_uptime_connections_and_this_users_rows(connect):
