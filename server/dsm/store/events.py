@@ -62,74 +62,93 @@ class AppendResult:
     duplicates: int
 
 
-def _num(event: dict[str, Any], field: str, where: str) -> float | None:
-    value = event.get(field)
-    if value is None:
-        return None
-    if type(value) not in (int, float) or not math.isfinite(value):
-        raise invalid(f"{where}.{field}", "expected a number")
-    return value
+def _bad_text(value: Any, limit: int) -> bool:
+    return value is not None and (type(value) is not str or len(value) > limit)
 
 
-def _text(event: dict[str, Any], field: str, where: str, limit: int) -> str | None:
-    value = event.get(field)
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise invalid(f"{where}.{field}", "expected a string")
-    if len(value) > limit:
-        raise invalid(f"{where}.{field}", f"longer than {limit} characters")
-    return value
+def _bad_number(value: Any) -> bool:
+    return value is not None and (type(value) not in (int, float) or not math.isfinite(value))
+
+
+def _text_error(event: dict[str, Any], where: str) -> DsmError:
+    for field in (*TEXT_FIELDS, "message"):
+        value = event.get(field)
+        limit = MAX_MESSAGE if field == "message" else MAX_TEXT
+        if value is not None and type(value) is not str:
+            return invalid(f"{where}.{field}", "expected a string")
+        if value is not None and len(value) > limit:
+            return invalid(f"{where}.{field}", f"longer than {limit} characters")
+    raise AssertionError("no bad text field")
 
 
 def _row(user_id: int, event: Any, where: str, received: float) -> EventRow:
+    # Hot path (every event of every request): checks are inlined; messages are built only on failure.
     if type(event) is not dict:
         raise invalid(where, "expected an event object")
     if not FIELDS.issuperset(event):
         unknown = sorted(str(k) for k in event if k not in FIELDS)[0]
         raise invalid(f"{where}.{unknown}", "unknown field (put extra data in props)")
-    event_id = event.get("id")
+    get = event.get
+    event_id = get("id")
     if type(event_id) is not str or not 0 < len(event_id) <= MAX_ID:
         raise invalid(f"{where}.id", f"expected a string of 1..{MAX_ID} characters")
-    ts = event.get("ts")
+    ts = get("ts")
     if type(ts) not in (int, float) or not math.isfinite(ts) or ts < 0:
         raise invalid(f"{where}.ts", "expected a number (Unix seconds)")
-    kind = event.get("kind")
+    kind = get("kind")
     if kind not in KINDS:
         raise invalid(f"{where}.kind", "expected one of ui, datastore, perf, error")
-    name = event.get("name")
+    name = get("name")
     if type(name) is not str or not 0 < len(name) <= MAX_TEXT:
         raise invalid(f"{where}.name", f"expected a string of 1..{MAX_TEXT} characters")
-    ok = event.get("ok")
-    if ok is not None and type(ok) is not bool:
-        raise invalid(f"{where}.ok", "expected a boolean")
-    error_code = _num(event, "errorCode", where)
+    datastore, scope, key, feature, view, message = (
+        get("datastore"),
+        get("scope"),
+        get("key"),
+        get("feature"),
+        get("view"),
+        get("message"),
+    )
+    if (
+        _bad_text(datastore, MAX_TEXT)
+        or _bad_text(scope, MAX_TEXT)
+        or _bad_text(key, MAX_TEXT)
+        or _bad_text(feature, MAX_TEXT)
+        or _bad_text(view, MAX_TEXT)
+        or _bad_text(message, MAX_MESSAGE)
+    ):
+        raise _text_error(event, where)
+    latency, size, error_code = get("latencyMs"), get("size"), get("errorCode")
+    for field, value in (("latencyMs", latency), ("size", size), ("errorCode", error_code)):
+        if _bad_number(value):
+            raise invalid(f"{where}.{field}", "expected a number")
     if error_code is not None and error_code != int(error_code):
         raise invalid(f"{where}.errorCode", "expected a whole number")
-    props = event.get("props")
+    ok = get("ok")
+    if ok is not None and type(ok) is not bool:
+        raise invalid(f"{where}.ok", "expected a boolean")
+    props = get("props")
     if props is not None:
         if type(props) is list and not props:
             props = {}
         elif type(props) is not dict:
             raise invalid(f"{where}.props", "expected an object")
         props = pack(props)
-    session = event_id.rpartition("-")[0] or event_id
-    datastore, scope, key, feature, view = (_text(event, f, where, MAX_TEXT) for f in TEXT_FIELDS)
     return (
         user_id,
         event_id,
-        session,
+        event_id.rpartition("-")[0] or event_id,
         float(ts),
         kind,
         name,
         datastore,
         scope,
         key,
-        _num(event, "latencyMs", where),
-        _num(event, "size", where),
+        latency,
+        size,
         None if ok is None else int(ok),
         None if error_code is None else int(error_code),
-        _text(event, "message", where, MAX_MESSAGE),
+        message,
         feature,
         view,
         props,
@@ -159,34 +178,29 @@ class EventStore:
         observers = self.observers
 
         def job(conn: sqlite3.Connection) -> AppendResult:
-            fresh = _new_rows(conn, rows)
-            if fresh:
-                conn.executemany(INSERT_SQL, fresh)
+            # INSERT OR IGNORE skips ids already stored (or repeated in the batch). Rows get increasing seq
+            # numbers, so the new ones are exactly those above the previous maximum; only when something was
+            # skipped do we need to ask which.
+            last_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            before = conn.total_changes
+            conn.executemany(INSERT_SQL, rows)
+            inserted = conn.total_changes - before
+            if inserted and observers:
+                fresh = rows if inserted == len(rows) else _rows_after(conn, rows, last_seq)
                 for observe in observers:
                     observe(conn, fresh)
-            return AppendResult(accepted=len(fresh), duplicates=len(rows) - len(fresh))
+            return AppendResult(accepted=inserted, duplicates=len(rows) - inserted)
 
         return job
 
 
-def _new_rows(conn: sqlite3.Connection, rows: list[EventRow]) -> list[EventRow]:
-    """Drop rows whose (user, id) is already stored or repeated earlier in the same batch."""
-    by_user: dict[int, dict[str, EventRow]] = {}
-    for row in rows:
-        by_user.setdefault(row[ROW_USER], {}).setdefault(row[ROW_EVENT_ID], row)
+def _rows_after(conn: sqlite3.Connection, rows: list[EventRow], last_seq: int) -> list[EventRow]:
+    """The rows of this batch that were really inserted (their seq is above `last_seq`)."""
+    inserted = {(u, e) for u, e in conn.execute("SELECT user_id, event_id FROM events WHERE seq > ?", (last_seq,))}
     fresh: list[EventRow] = []
-    for user_id, unique in by_user.items():
-        ids = list(unique)
-        seen: set[str] = set()
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            seen.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT event_id FROM events WHERE user_id = ? AND event_id IN ({marks})",
-                    (user_id, *chunk),
-                )
-            )
-        fresh.extend(row for event_id, row in unique.items() if event_id not in seen)
+    for row in rows:
+        key = (row[ROW_USER], row[ROW_EVENT_ID])
+        if key in inserted:
+            inserted.discard(key)  # a repeat of the same id later in the batch was ignored by SQLite
+            fresh.append(row)
     return fresh

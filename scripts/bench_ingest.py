@@ -1,0 +1,208 @@
+"""Ingest benchmark: how close the whole link path comes to raw SQLite, ack latency, server memory.
+
+Prints one table:
+  (a) raw sqlite3 batched inserts of event rows with time-ordered keys (the limit),
+  (b) events/s through the whole path: WebSocket, JSON frames of 100 events, 8 in flight, ack after commit,
+  (c) acknowledgement latency p50/p99 at a steady 5,000 events/s,
+  (d) the server's peak memory after 1M events,
+and the ratio b/a. Targets: b >= 40% of a, p99 < 25 ms, memory < 150 MB.
+
+Usage: python scripts/bench_ingest.py [--events 1000000] [--raw-rows 300000] [--steady-seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dsm.link.client import LinkClient
+from dsm.store.connection import open_connection
+from dsm.store.events import INSERT_SQL
+from dsm.store.migrations import migrate
+
+BATCH = 100
+IN_FLIGHT = 8
+STEADY_RATE = 5000
+LINE = re.compile(r"listening on ws://127\.0\.0\.1:(\d+)/ws")
+BASE_TS = 1_764_000_000.0
+
+
+def make_event(session: str, seq: int) -> dict:
+    return {"id": f"{session}-{seq:09d}", "ts": BASE_TS + seq * 0.001, "kind": "datastore", "name": "getData",
+            "datastore": "PlayerData", "scope": "global", "key": f"player_{seq % 5000}", "latencyMs": 12.5 + seq % 40,
+            "ok": True, "size": 512}
+
+
+def make_frames(session: str, count: int) -> list[str]:
+    frames = []
+    for start in range(0, count, BATCH):
+        events = [make_event(session, seq) for seq in range(start, min(start + BATCH, count))]
+        frames.append(json.dumps({"id": f"r{start}", "op": "events.append", "body": {"events": events}}))
+    return frames
+
+
+def bench_raw(rows: int, folder: Path) -> float:
+    """(a) the same table and indexes, pre-built row tuples, executemany in batches of 1,000, one commit each."""
+    conn = open_connection(folder / "raw.sqlite3")
+    migrate(conn)
+    data = [
+        (1, f"RAW-{i:09d}", "RAW", BASE_TS + i * 0.001, "datastore", "getData", "PlayerData", "global",
+         f"player_{i % 5000}", 12.5 + i % 40, 512, 1, None, None, None, None, None, BASE_TS)
+        for i in range(rows)
+    ]
+    started = time.perf_counter()
+    for start in range(0, rows, 1000):
+        conn.execute("BEGIN")
+        conn.executemany(INSERT_SQL, data[start : start + 1000])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return rows / elapsed
+
+
+class Server:
+    """`dsm serve` in its own process, as users run it."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.proc: asyncio.subprocess.Process | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> Server:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "dsm", "serve", "--port", "0", "--db", str(self.db),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert self.proc.stdout is not None
+        line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
+        match = LINE.search(line)
+        if not match:
+            raise RuntimeError(f"unexpected startup line: {line!r}")
+        self.url = f"ws://127.0.0.1:{match.group(1)}/ws"
+        return self
+
+    def peak_rss_mb(self) -> float | None:
+        status = Path(f"/proc/{self.proc.pid}/status") if self.proc else None
+        if status is None or not status.exists():
+            return None  # only Linux exposes VmHWM; elsewhere the figure is not measured
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc and self.proc.returncode is None:
+            self.proc.terminate()
+            await asyncio.wait_for(self.proc.wait(), 60)
+
+
+async def pump(url: str, frames: list[str], progress: str) -> float:
+    """Send frames keeping IN_FLIGHT unacknowledged; returns acknowledged events per second."""
+    client = await LinkClient.connect(url)
+    await client.hello(1, session_id="BENCH")
+    window = asyncio.Semaphore(IN_FLIGHT)
+    accepted = 0
+
+    async def one(frame: str, rid: str) -> None:
+        nonlocal accepted
+        try:
+            reply = await client.expect(rid)
+            if not reply.get("ok"):
+                raise RuntimeError(reply)
+            accepted += reply["body"]["accepted"]
+        finally:
+            window.release()
+
+    tasks = []
+    started = time.perf_counter()
+    for n, frame in enumerate(frames):
+        await window.acquire()
+        rid = f"r{n * BATCH}"
+        tasks.append(asyncio.create_task(one(frame, rid)))
+        await client.send_raw(frame)
+        if n % 1000 == 0:
+            print(f"\r  {progress}: {n * BATCH:,} events sent", end="", file=sys.stderr, flush=True)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    print(file=sys.stderr)
+    await client.close()
+    if accepted != len(frames) * BATCH:
+        raise RuntimeError(f"only {accepted} of {len(frames) * BATCH} events accepted")
+    return accepted / elapsed
+
+
+async def steady(url: str, seconds: float) -> tuple[float, float]:
+    """(c) frames of 100 events at 50 frames/s; latency from send to acknowledgement."""
+    client = await LinkClient.connect(url)
+    await client.hello(1, session_id="STEADY")
+    frames = make_frames("STEADY", int(STEADY_RATE * seconds))
+    interval = BATCH / STEADY_RATE
+    latencies: list[float] = []
+
+    async def timed(frame: str, rid: str) -> None:
+        future = client.expect(rid)
+        sent = time.perf_counter()
+        await client.send_raw(frame)
+        await future
+        latencies.append((time.perf_counter() - sent) * 1000)
+
+    tasks = []
+    start = time.perf_counter()
+    for n, frame in enumerate(frames):
+        delay = start + n * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed(frame, f"r{n * BATCH}")))
+    await asyncio.gather(*tasks)
+    await client.close()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+
+    return pct(0.50), pct(0.99)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events for (b) and (d)")
+    parser.add_argument("--raw-rows", type=int, default=300_000, help="rows for (a)")
+    parser.add_argument("--steady-seconds", type=float, default=10.0, help="duration of (c)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print("(a) raw sqlite3 ...", file=sys.stderr)
+        raw = bench_raw(args.raw_rows, folder)
+        print("(b)+(d) whole path ...", file=sys.stderr)
+        frames = make_frames("BENCH", args.events)
+        async with Server(folder / "path.sqlite3") as server:
+            path = await pump(server.url, frames, "(b)")
+            peak = server.peak_rss_mb()
+        del frames
+        print("(c) steady 5,000 events/s ...", file=sys.stderr)
+        async with Server(folder / "steady.sqlite3") as server:
+            p50, p99 = await steady(server.url, args.steady_seconds)
+
+    def mark(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    print()
+    print(f"{'measure':<58} {'figure':>14}  target")
+    print(f"{'(a) raw sqlite3 inserts, time-ordered keys (rows/s)':<58} {raw:>14,.0f}")
+    print(f"{'(b) whole path, JSON x100, 8 in flight (events/s)':<58} {path:>14,.0f}")
+    print(f"{'    ratio b/a':<58} {path / raw:>14.1%}  >= 40%  {mark(path / raw >= 0.4)}")
+    print(f"{'(c) ack latency p50 at 5,000 events/s (ms)':<58} {p50:>14.2f}")
+    print(f"{'(c) ack latency p99 at 5,000 events/s (ms)':<58} {p99:>14.2f}  < 25 ms  {mark(p99 < 25)}")
+    memory = f"{peak:,.1f}" if peak is not None else "n/a"
+    verdict = mark(peak < 150) if peak is not None else "(Linux only)"
+    print(f"{f'(d) server peak memory after {args.events:,} events (MB)':<58} {memory:>14}  < 150 MB  {verdict}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
