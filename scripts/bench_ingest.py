@@ -34,9 +34,74 @@ BASE_TS = 1_764_000_000.0
 
 
 def make_event(session: str, seq: int) -> dict:
-    return {"id": f"{session}-{seq:09d}", "ts": BASE_TS + seq * 0.001, "kind": "datastore", "name": "getData",
-            "datastore": "PlayerData", "scope": "global", "key": f"player_{seq % 5000}", "latencyMs": 12.5 + seq % 40,
-            "ok": True, "size": 512}
+    """A plugin session's mix: 45% UI, 25% value reads of distinct player keys, 10% listings, 15% perf, 5% errors."""
+    base = {"id": f"{session}-{seq:09d}", "ts": BASE_TS + seq * 0.001}
+    slot = seq % 20
+    if slot < 9:
+        return {
+            **base,
+            "kind": "ui",
+            "name": ("button_click", "view_change", "search_query")[slot % 3],
+            "feature": ("DataExplorer", "Reports", "Settings")[slot % 3],
+            "view": ("Keys", "Value", "Reports")[seq % 3],
+        }
+    if slot < 14:
+        return {
+            **base,
+            "kind": "datastore",
+            "name": "getData",
+            "datastore": f"Store{seq % 7}",
+            "scope": "global",
+            "key": f"player_{seq % 20000}",
+            "latencyMs": 20.0 + seq % 180,
+            "ok": True,
+            "size": 200 + seq % 4000,
+        }
+    if slot < 16:
+        return {
+            **base,
+            "kind": "datastore",
+            "name": ("listKeys", "listDataStores")[slot % 2],
+            "datastore": f"Store{seq % 7}",
+            "latencyMs": 50.0 + seq % 300,
+            "ok": True,
+        }
+    if slot < 19:
+        return {**base, "kind": "perf", "name": "ui_render", "feature": "DataExplorer", "latencyMs": 1.0 + seq % 16}
+    return {
+        **base,
+        "kind": "error",
+        "name": "datastore_access",
+        "datastore": "Store1",
+        "errorCode": 301,
+        "message": "Request budget exhausted",
+        "ok": False,
+    }
+
+
+def to_row(user_id: int, event: dict) -> tuple:
+    get = event.get
+    ok = get("ok")
+    return (
+        user_id,
+        event["id"],
+        event["id"].rpartition("-")[0],
+        event["ts"],
+        event["kind"],
+        event["name"],
+        get("datastore"),
+        get("scope"),
+        get("key"),
+        get("latencyMs"),
+        get("size"),
+        None if ok is None else int(ok),
+        get("errorCode"),
+        get("message"),
+        get("feature"),
+        get("view"),
+        None,
+        BASE_TS,
+    )
 
 
 def make_frames(session: str, count: int) -> list[str]:
@@ -48,14 +113,11 @@ def make_frames(session: str, count: int) -> list[str]:
 
 
 def bench_raw(rows: int, folder: Path) -> float:
-    """(a) the same table and indexes, pre-built row tuples, executemany in batches of 1,000, one commit each."""
+    """(a) the same rows into the same table and indexes (migrated schema), pre-built tuples, executemany in
+    batches of 1,000 with one commit each, same pragmas as the server: the limit of the storage itself."""
     conn = open_connection(folder / "raw.sqlite3")
     migrate(conn)
-    data = [
-        (1, f"RAW-{i:09d}", "RAW", BASE_TS + i * 0.001, "datastore", "getData", "PlayerData", "global",
-         f"player_{i % 5000}", 12.5 + i % 40, 512, 1, None, None, None, None, None, BASE_TS)
-        for i in range(rows)
-    ]
+    data = [to_row(1, make_event("RAW", i)) for i in range(rows)]
     started = time.perf_counter()
     for start in range(0, rows, 1000):
         conn.execute("BEGIN")
@@ -76,8 +138,16 @@ class Server:
 
     async def __aenter__(self) -> Server:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "dsm", "serve", "--port", "0", "--db", str(self.db),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-m",
+            "dsm",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(self.db),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         assert self.proc.stdout is not None
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()

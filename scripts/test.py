@@ -15,7 +15,7 @@ from bootstrap import ROOT, ensure_venv, venv_bin
 
 TOOLS = ROOT / ".tools"
 PY_PATHS = ["server", "tests", "scripts"]
-LUAU_PATHS = ["plugin/src", "tests/plugin/specs"]
+LUAU_PATHS = ["plugin/src", "tests/plugin"]
 
 
 def step(title: str, command: list[str]) -> None:

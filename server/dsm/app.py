@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
+from dsm.analytics import rollups
 from dsm.config import ServerConfig
 from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
+from dsm.reports.http import add_routes as add_report_routes
+from dsm.scheduler import scheduler_context
 from dsm.security import make_guard
 from dsm.services import Services
 from dsm.store.database import Database
@@ -42,7 +45,7 @@ async def api_status(request: web.Request) -> web.Response:
 def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         db = await Database.open(config.db_path)
-        app[SERVICES] = Services(config=config, db=db, events=EventStore())
+        app[SERVICES] = Services(config=config, db=db, events=EventStore([rollups.observe]))
         yield
         await db.close()  # commits whatever the writer still holds
 
@@ -59,7 +62,10 @@ def make_app(config: ServerConfig) -> web.Application:
     app = web.Application(middlewares=[make_guard(config, lambda: port[0])])
     app[PORT] = port
     app.cleanup_ctx.append(_services_context(config))
+    if config.schedule_interval > 0:
+        app.cleanup_ctx.append(scheduler_context(SERVICES))  # after the services: stops before they close
     app.on_shutdown.append(_close_connections)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/api/status", api_status)
+    add_report_routes(app, SERVICES)
     return app

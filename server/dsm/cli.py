@@ -10,7 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dsm import __version__
+from dsm.analytics.commands import add_rollups_parser
 from dsm.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, default_db_path
+from dsm.plugin_build.cli import add_parser as add_plugin_parser
+from dsm.reports.cli import add_parsers as add_report_parsers
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -61,7 +64,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 # Each entry adds one sub-command; feature packages contribute theirs here.
-PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [_serve_parser]  # type: ignore[type-arg]
+PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
+    _serve_parser,
+    add_plugin_parser,
+    add_report_parsers,
+    add_rollups_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 
 import pytest
 
+from dsm.app import SERVICES
 from dsm.link.client import LinkClient
 from support import event, rows
 
@@ -178,22 +181,47 @@ async def test_json_and_msgpack_appends_give_the_same_results(connect, db_path):
     assert cur_text["summary"] == cur_bin["summary"]
 
 
+@contextlib.asynccontextmanager
+async def writer_held(running):
+    """Keep the server's writer busy so requests stay in flight for as long as the test needs."""
+    gate = threading.Event()
+    writer = running.app[SERVICES].db.writer
+    blocker = asyncio.ensure_future(writer.run(lambda conn: gate.wait(30)))
+    try:
+        yield
+    finally:
+        gate.set()
+        await blocker
+
+
 async def test_more_than_max_in_flight_requests_get_rate_limited(server_factory, config):
     running = await server_factory(config, limits=config.limits.__class__(max_in_flight=2))
     client = await LinkClient.connect(running.ws_url)
     try:
         await client.hello(1)
-        batches = [[event(b * 1000 + i) for i in range(1000)] for b in range(6)]
         futures = [client.expect(f"b{i}") for i in range(6)]
-        for i, batch in enumerate(batches):
-            await client.send("events.append", {"events": batch}, f"b{i}")
-        replies = await asyncio.wait_for(asyncio.gather(*futures), 30)
-        limited = [r for r in replies if not r["ok"]]
-        assert limited, "a burst past maxInFlight must be refused"
+        async with writer_held(running):
+            for i in range(6):
+                await client.send("events.append", {"events": [event(i)]}, f"b{i}")
+            limited = [await asyncio.wait_for(futures[i], 5) for i in range(2, 6)]
+        accepted = [await asyncio.wait_for(futures[i], 5) for i in range(2)]
         assert all(r["error"]["code"] == "rate_limited" and r["error"]["retry"] is True for r in limited)
-        accepted = sum(r["body"]["accepted"] for r in replies if r["ok"])
-        status = await client.call("status")
-        assert status["rows"]["analytics"]["events"] == accepted
+        assert [r["body"]["accepted"] for r in accepted] == [1, 1]
+        assert (await client.call("status"))["rows"]["analytics"]["events"] == 2
+    finally:
+        await client.close()
+
+
+async def test_a_flood_past_max_in_flight_closes_the_connection_with_policy_violation(server_factory, config):
+    running = await server_factory(config, limits=config.limits.__class__(max_in_flight=1))
+    client = await LinkClient.connect(running.ws_url)
+    try:
+        await client.hello(1)
+        async with writer_held(running):
+            for i in range(100):
+                await client.send("events.append", {"events": [event(i)]})
+            await asyncio.wait_for(client._reader, 10)
+        assert client.ws.close_code == 1008
     finally:
         await client.close()
 
@@ -207,21 +235,5 @@ async def test_a_frame_over_max_frame_bytes_closes_the_connection(server_factory
         await asyncio.wait_for(client._reader, 5)
         assert client.ws.closed
         assert client.ws.close_code == 1009
-    finally:
-        await client.close()
-
-
-async def test_a_flood_past_max_in_flight_closes_the_connection_with_policy_violation(server_factory, config):
-    running = await server_factory(config, limits=config.limits.__class__(max_in_flight=1))
-    client = await LinkClient.connect(running.ws_url)
-    try:
-        await client.hello(1)
-        frame = json.dumps({"id": "f", "op": "events.append", "body": {"events": [event(i) for i in range(1000)]}})
-        for _ in range(200):
-            if client.ws.closed:
-                break
-            await client.send_raw(frame)
-        await asyncio.wait_for(client._reader, 10)
-        assert client.ws.close_code == 1008
     finally:
         await client.close()

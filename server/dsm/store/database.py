@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+import dsm.analytics.rollups  # noqa: F401  (registers migration 2: rollups)
 from dsm.store.connection import open_connection
 from dsm.store.migrations import migrate
 from dsm.store.writer import Writer

@@ -66,6 +66,14 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "includePerformanceMetrics": Spec(True, "bool"),
         "includeUsageAnalytics": Spec(True, "bool"),
     },
+    "anomalyDetection": {
+        "zThreshold": Spec(3.5, "number", 0.5, 100),
+        "minBaselineHours": Spec(24, "int", 1, 24 * 365),
+        "errorBurstThreshold": Spec(10, "int", 1, 1_000_000),
+        "sweepDistinctKeys": Spec(50, "int", 2, 1_000_000),
+        "sweepWindowSeconds": Spec(60, "number", 1, 86400),
+        "latencyRegressionRatio": Spec(1.5, "number", 1, 1000),
+    },
     "ui": {
         "showAnalyticsDashboard": Spec(True, "bool"),
         "showPerformanceIndicators": Spec(True, "bool"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dsm.link.context import Handler
-from dsm.link.ops import analytics, cache, data, events, history, reports, settings, status
+from dsm.link.ops import analytics, cache, data, events, history, report_generate, reports, settings, status
 
 OPS: dict[str, Handler] = {
     **events.OPS,
     **cache.OPS,
     **settings.OPS,
     **reports.OPS,
+    **report_generate.OPS,
     **analytics.OPS,
     **history.OPS,
     **data.OPS,

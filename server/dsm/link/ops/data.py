@@ -1,10 +1,12 @@
-"""`data.clean`: remove a user's data older than a cut-off (default: `analytics.retainDataDays`)."""
+"""`data.clean` (remove a user's data older than a cut-off, default `analytics.retainDataDays`),
+`data.export` and `data.import` (the whole of a user's stores as one portable document)."""
 
 from __future__ import annotations
 
 from dsm.clock import now
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.settings import load as load_settings
+from dsm.store import portable
 from dsm.store.retention import clean_job
 from dsm.validate import number, only_keys
 
@@ -23,4 +25,19 @@ async def clean(ctx: OpContext, body: Body) -> Body:
     return {"removed": removed, "before": before}
 
 
-OPS: dict[str, Handler] = {"data.clean": clean}
+async def export_data(ctx: OpContext, body: Body) -> Body:
+    """`{}` → `{"data": <export document>}` (format in docs/exports.md)."""
+    only_keys(body, frozenset(), "")
+    user_id, version = ctx.user_id, ctx.services.version
+    document = await ctx.services.db.read(lambda conn: portable.export_user(conn, user_id, now(), version))
+    return {"data": document}
+
+
+async def import_data(ctx: OpContext, body: Body) -> Body:
+    """`{"data": <export document>}` → `{"imported": {store: n}, "skipped": {store: n}}`; all or nothing."""
+    only_keys(body, frozenset(("data",)), "")
+    parsed = portable.parse_document(body.get("data"), ctx.user_id)
+    return await ctx.services.db.write(portable.import_job(ctx.user_id, parsed, ctx.services.events))
+
+
+OPS: dict[str, Handler] = {"data.clean": clean, "data.export": export_data, "data.import": import_data}

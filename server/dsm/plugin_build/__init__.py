@@ -1,0 +1,7 @@
+"""Rojo-compatible plugin builder: project reader, instance tree, .rbxmx writer/reader, Studio installer."""
+
+from dsm.plugin_build.model import BuildError, Instance
+from dsm.plugin_build.rbxmx import read_rbxmx, to_rbxmx, write_rbxmx
+from dsm.plugin_build.tree import build_tree
+
+__all__ = ["BuildError", "Instance", "build_tree", "read_rbxmx", "to_rbxmx", "write_rbxmx"]

@@ -1,0 +1,251 @@
+"""`dsm report generate|list|show`, `dsm export` and `dsm import`: reports and data from a terminal.
+
+They open the database file directly (same migrations and single writer as the server), so they
+work whether or not `dsm serve` is running: SQLite's WAL mode lets both use the file at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from dsm import __version__
+from dsm.config import default_db_path
+from dsm.errors import DsmError
+from dsm.reports.export import EXPORTERS, export
+from dsm.reports.runner import generate_and_save, parse_when
+from dsm.store import portable
+from dsm.store import reports as store
+from dsm.store.database import Database
+from dsm.store.events import EventStore
+
+
+class CliError(Exception):
+    """A problem to print as `dsm <command>: <message>` with exit status `status`."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def event_store() -> EventStore:
+    """The same event observers as the server, so imported events keep the rollups right."""
+    from dsm.analytics import rollups
+
+    return EventStore([rollups.observe])
+
+
+def _run(args: argparse.Namespace, work: Callable[[Database, argparse.Namespace], Awaitable[int]]) -> int:
+    async def main() -> int:
+        event_store()  # importing the observers registers their migrations before the file is opened
+        db = await Database.open(args.db or default_db_path())
+        try:
+            return await work(db, args)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(main())
+    except CliError as exc:
+        print(f"dsm {args.command}: {exc}", file=sys.stderr)
+        return exc.status
+    except DsmError as exc:
+        print(f"dsm {args.command}: {exc.message}", file=sys.stderr)
+        return 1 if exc.code == "not_found" else 2
+
+
+async def pick_user(db: Database, wanted: int | None, fallback: int | None = None) -> int:
+    """The `--user` given, else the only user with data (or `fallback` when there is none)."""
+    if wanted is not None:
+        return wanted
+    users = await db.read(portable.known_users)
+    if len(users) == 1:
+        return users[0]
+    if not users and fallback is not None:
+        return fallback
+    if not users:
+        raise CliError("the database has no data yet; pass --user ID")
+    raise CliError(f"several users have data ({', '.join(map(str, users))}); pass --user ID")
+
+
+def parse_option(text: str) -> tuple[list[str], Any]:
+    """`k=v` or `a.b=v`; the value is read as JSON when it parses (numbers, true, objects), else as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.split("."), value
+
+
+def build_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for path, value in args.option:
+        slot = options
+        for part in path[:-1]:
+            slot = slot.setdefault(part, {})
+        slot[path[-1]] = value
+    try:
+        if args.start is not None:
+            options["from"] = parse_when(args.start)
+        if args.end is not None:
+            options["to"] = parse_when(args.end, end_of_day=True)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return options
+
+
+async def _generate(db: Database, args: argparse.Namespace) -> int:
+    user_id = await pick_user(db, args.user)
+    report = await generate_and_save(db, user_id, args.type, build_options(args), time.time())
+    print(f"{report.id}\t{report.type}\t{report.title}")
+    return 0
+
+
+async def _list(db: Database, args: argparse.Namespace) -> int:
+    user_id = await pick_user(db, args.user)
+    rows = await db.read(lambda c: store.list_headers(c, user_id, args.type, None, None, args.limit))
+    for row in rows:
+        created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["createdAt"]))
+        print(f"{row['id']}\t{row['type']}\t{created} UTC\t{row['title']}")
+    if not rows:
+        print(f"no reports for user {user_id}", file=sys.stderr)
+    return 0
+
+
+async def _show(db: Database, args: argparse.Namespace) -> int:
+    user_id = await pick_user(db, args.user)
+    report = await db.read(lambda c: store.get(c, user_id, args.id))
+    if report is None:
+        raise CliError(f"no report with id {args.id} for user {user_id}", status=1)
+    content = export(report, args.format).content
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(content, encoding="utf-8", newline="")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content.encode("utf-8"))
+        sys.stdout.flush()
+    return 0
+
+
+class TextProgress:
+    """`label [#####.....] done/total rows` on one stderr line (plain ASCII and `\\r`: fine on Windows consoles)."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None, width: int = 30) -> None:
+        self.label, self.total, self.width = label, total, width
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.finished: dict[str, int] = {}
+        self._last = -1
+
+    def update(self, part: str, done: int, part_total: int) -> None:
+        if done >= part_total:
+            self.finished[part] = part_total
+        overall = sum(self.finished.values()) + (0 if part in self.finished else done)
+        if self.live:
+            filled = self.width * overall // self.total if self.total else self.width
+            bar = "#" * filled + "." * (self.width - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {overall}/{self.total} rows ({part})   ")
+            self.stream.flush()
+        elif part in self.finished and overall != self._last:  # a log file gets one line per store
+            self.stream.write(f"{self.label}: {overall}/{self.total} rows ({part} done)\n")
+            self._last = overall
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def _export(db: Database, args: argparse.Namespace) -> int:
+    user_id = await pick_user(db, args.user)
+    document = await db.read(lambda c: portable.export_user(c, user_id, time.time(), __version__))
+    counts = document["counts"]
+    progress = TextProgress("export", sum(counts.values()))
+    for name, count in counts.items():
+        progress.update(name, count, count)
+    progress.close()
+    size = await asyncio.to_thread(portable.write_file, document, args.output)
+    print(f"exported {sum(counts.values())} rows of user {user_id} to {args.output} ({size} bytes)")
+    return 0
+
+
+async def _import(db: Database, args: argparse.Namespace) -> int:
+    try:
+        document = await asyncio.to_thread(portable.read_file, args.file)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    source = document.get("source", {}).get("userId") if isinstance(document, dict) else None
+    user_id = await pick_user(db, args.user, source if isinstance(source, int) else None)
+    parsed = portable.parse_document(document, user_id)
+    progress = TextProgress("import", parsed.total())
+    try:
+        result = await db.write(portable.import_job(user_id, parsed, event_store(), progress.update))
+    finally:
+        progress.close()
+    added, skipped = result["imported"], result["skipped"]
+    details = ", ".join(f"{k} {added[k]}" for k in added if added[k] or skipped[k])
+    print(
+        f"imported into user {user_id}: {sum(added.values())} new, {sum(skipped.values())} already present"
+        f"{' (' + details + ')' if details else ''}"
+    )
+    return 0
+
+
+def _add_common(parser: argparse.ArgumentParser, user: bool = True) -> None:
+    parser.add_argument("--db", type=Path, default=None, help=f"SQLite database file (default: {default_db_path()})")
+    if user:
+        parser.add_argument("--user", type=int, default=None, help="Studio user id (default: the only user)")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Adds `report`, `export` and `import` to the `dsm` command."""
+    report = sub.add_parser("report", help="generate, list and show saved reports")
+    actions = report.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    gen = actions.add_parser("generate", help="generate and save a report")
+    gen.add_argument("type", choices=store.REPORT_TYPES, metavar="TYPE", help=", ".join(store.REPORT_TYPES))
+    gen.add_argument("--from", dest="start", metavar="WHEN", help="period start: Unix seconds or YYYY-MM-DD (UTC)")
+    gen.add_argument("--to", dest="end", metavar="WHEN", help="period end: Unix seconds, or YYYY-MM-DD (end of day)")
+    gen.add_argument(
+        "--option",
+        action="append",
+        type=parse_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help="report option (repeatable; VALUE read as JSON if it parses; a.b=v nests)",
+    )
+    _add_common(gen)
+    gen.set_defaults(func=lambda a: _run(a, _generate))
+
+    lst = actions.add_parser("list", help="list saved reports, newest first")
+    lst.add_argument("--type", choices=store.REPORT_TYPES, default=None, metavar="TYPE")
+    lst.add_argument("--limit", type=int, default=100)
+    _add_common(lst)
+    lst.set_defaults(func=lambda a: _run(a, _list))
+
+    show = actions.add_parser("show", help="print or save one report as json, csv or html")
+    show.add_argument("id")
+    show.add_argument("--format", choices=tuple(EXPORTERS), default="json")
+    show.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead of stdout")
+    _add_common(show)
+    show.set_defaults(func=lambda a: _run(a, _show))
+
+    exp = sub.add_parser("export", help="export all of a user's data to a portable file (gzip'd JSON)")
+    exp.add_argument("-o", "--output", type=Path, required=True, help="file to write, e.g. backup.dsm.json.gz")
+    _add_common(exp)
+    exp.set_defaults(func=lambda a: _run(a, _export))
+
+    imp = sub.add_parser("import", help="merge a file made by `dsm export` into a user's data")
+    imp.add_argument("file", type=Path)
+    _add_common(imp)
+    imp.set_defaults(func=lambda a: _run(a, _import))

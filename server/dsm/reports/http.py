@@ -1,0 +1,192 @@
+"""Reports over plain HTTP for a browser outside Studio: the JSON list, the exports, the dashboard.
+
+`GET /api/reports?user=&type=&from=&to=&limit=` lists saved reports (newest first);
+`GET /api/reports/{id}.json|.csv|.html?user=` returns one export with its Content-Type;
+`POST /api/reports` (JSON or a form) generates and saves a report; `GET /` is the dashboard.
+`user` picks the Studio user id; without it the only user with data is used. The Origin/Host
+guard (dsm.security) already protects every route, so a foreign page cannot post the form.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from dsm.clock import now
+from dsm.errors import DsmError, invalid, not_found
+from dsm.reports import dashboard
+from dsm.reports.export import EXPORTERS, export
+from dsm.reports.runner import generate_and_save, parse_when
+from dsm.services import Services
+from dsm.store import reports as store
+from dsm.store.portable import known_users
+
+log = logging.getLogger(__name__)
+
+STATUS = {"invalid_body": 400, "not_found": 404, "too_large": 413, "unauthorized": 403}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(exc: DsmError, **extra: Any) -> web.Response:
+    return web.json_response({"error": {**exc.to_wire(), **extra}}, status=STATUS.get(exc.code, 500))
+
+
+async def resolve_user(services: Services, raw: str | None) -> tuple[int | None, list[int]]:
+    """(chosen user id or None, every user with data). A given id is taken as is."""
+    users = await services.db.read(known_users)
+    if raw:
+        try:
+            return int(raw), users
+        except ValueError:
+            raise invalid("user", "expected a Studio user id (a whole number)") from None
+    return (users[0] if len(users) == 1 else None), users
+
+
+def _query_time(query: Any, key: str, *, end_of_day: bool = False) -> float | None:
+    text = query.get(key)
+    if not text:
+        return None
+    try:
+        return parse_when(text, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise invalid(key, str(exc)) from None
+
+
+def _limit(query: Any) -> int:
+    try:
+        limit = int(query.get("limit", "100"))
+    except ValueError:
+        raise invalid("limit", "expected a whole number") from None
+    if not 1 <= limit <= 1000:
+        raise invalid("limit", "must be 1..1000")
+    return limit
+
+
+def _report_type(value: str | None, required: bool) -> str | None:
+    if not value:
+        if required:
+            raise invalid("type", f"required; one of {', '.join(store.REPORT_TYPES)}")
+        return None
+    if value not in store.REPORT_TYPES:
+        raise invalid("type", f"expected one of {', '.join(store.REPORT_TYPES)}")
+    return value
+
+
+def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, Handler]:
+    async def user_or_error(request: web.Request) -> int:
+        user_id, users = await resolve_user(services_of(request), request.query.get("user"))
+        if user_id is None:
+            problem = "no data yet" if not users else "several users have data: pick one with ?user="
+            raise DsmError("invalid_body", f"user: {problem}", users=users)
+        return user_id
+
+    async def list_reports(request: web.Request) -> web.Response:
+        services, query = services_of(request), request.query
+        user_id, users = await resolve_user(services, query.get("user"))
+        report_type = _report_type(query.get("type"), required=False)
+        start, end = _query_time(query, "from"), _query_time(query, "to", end_of_day=True)
+        limit = _limit(query)
+        if user_id is None and users:
+            raise DsmError("invalid_body", "user: several users have data: pick one with ?user=", users=users)
+        rows = []
+        if user_id is not None:
+            rows = await services.db.read(lambda c: store.list_headers(c, user_id, report_type, start, end, limit))
+        return web.json_response({"user": user_id, "users": users, "reports": rows})
+
+    async def get_export(request: web.Request) -> web.Response:
+        user_id = await user_or_error(request)
+        report_id, fmt = request.match_info["id"], request.match_info["fmt"]
+        report = await services_of(request).db.read(lambda c: store.get(c, user_id, report_id))
+        if report is None:
+            raise not_found(f"no report with id {report_id} for user {user_id}")
+        exported = export(report, fmt)
+        content_type, _, charset = exported.mime.partition("; charset=")
+        response = web.Response(text=exported.content, content_type=content_type, charset=charset or "utf-8")
+        disposition = "attachment" if fmt == "csv" or request.query.get("download") else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{exported.filename}"'
+        return response
+
+    async def generate(request: web.Request) -> web.Response:
+        services = services_of(request)
+        is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        fields = dict(await request.post()) if is_form else await _json_body(request)
+        user_id, users = await resolve_user(services, str(fields.get("user") or "") or None)
+        if user_id is None:
+            raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
+        report_type = _report_type(str(fields.get("type") or ""), required=True) or ""
+        options = _options(fields, is_form)
+        report = await generate_and_save(services.db, user_id, report_type, options, now())
+        if is_form:
+            raise web.HTTPSeeOther(f"/api/reports/{report.id}.html?user={user_id}")
+        return web.json_response({"report": report.header(), "user": user_id}, status=201)
+
+    async def home(request: web.Request) -> web.Response:
+        services = services_of(request)
+        user_id, users = await resolve_user(services, request.query.get("user"))
+        rows: list[dict[str, Any]] = []
+        if user_id is not None:
+            rows = await services.db.read(lambda c: store.list_headers(c, user_id, None, None, None, 200))
+        page = dashboard.render(user_id, users, rows, services.version)
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    return {"list": list_reports, "export": get_export, "generate": generate, "home": home}
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise invalid("body", "expected a JSON object") from None
+    if not isinstance(body, dict):
+        raise invalid("body", "expected a JSON object")
+    return body
+
+
+def _options(fields: dict[str, Any], is_form: bool) -> dict[str, Any]:
+    """Options from a JSON body's `options`, or from the dashboard form (dates and an optional JSON text)."""
+    if not is_form:
+        options = fields.get("options") or {}
+        if not isinstance(options, dict | list):
+            raise invalid("options", "expected an object")
+        return options if isinstance(options, dict) else {}
+    options: dict[str, Any] = {}
+    text = str(fields.get("options") or "").strip()
+    if text:
+        try:
+            options = json.loads(text)
+        except json.JSONDecodeError:
+            raise invalid("options", "expected a JSON object") from None
+        if not isinstance(options, dict):
+            raise invalid("options", "expected a JSON object")
+    start = _query_time(fields, "from")
+    end = _query_time(fields, "to", end_of_day=True)
+    if start is not None:
+        options["from"] = start
+        options["to"] = end if end is not None else start + 86400.0
+    elif end is not None:
+        raise invalid("from", "give a start date with the end date")
+    return options
+
+
+def _with_errors(handler: Handler) -> Handler:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DsmError as exc:
+            return error_response(exc)
+
+    return wrapped
+
+
+def add_routes(app: web.Application, services_key: web.AppKey[Services]) -> None:
+    """Register the report routes and the dashboard on `app` (services are read from `services_key`)."""
+    handlers = make_handlers(lambda request: request.app[services_key])
+    formats = "|".join(EXPORTERS)
+    app.router.add_get("/", _with_errors(handlers["home"]))
+    app.router.add_get("/api/reports", _with_errors(handlers["list"]))
+    app.router.add_post("/api/reports", _with_errors(handlers["generate"]))
+    app.router.add_get(f"/api/reports/{{id:[^/.]+}}.{{fmt:{formats}}}", _with_errors(handlers["export"]))

@@ -1,0 +1,141 @@
+"""PERFORMANCE_ANALYSIS: per-operation counts, success rates and latency percentiles (from the rollup
+sketches), the slowest DataStores and keys, budget/throttling events and regressions against the
+previous period of the same length."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from dsm.analytics import rollups, sketch
+from dsm.analytics.buckets import DAY, HOUR, NO_CODE, Bucket
+from dsm.reports import common as c
+
+# Roblox DataStore error codes 301-306 are the request-budget / throttling family.
+BUDGET_CODES = range(301, 307)
+BUDGET_PREFIXES = ("budget", "throttle")
+DEFAULT_DAYS = 7
+
+
+def is_budget_event(name: str, code: int | None) -> bool:
+    return (code is not None and code in BUDGET_CODES) or name.lower().startswith(BUDGET_PREFIXES)
+
+
+def budget_events(bucket: Bucket) -> list[c.Row]:
+    rows: dict[tuple[str, str, int | None], int] = {}
+    for (kind, name, code, _ok), n in bucket.counts.items():
+        real_code = None if code == NO_CODE else code
+        if is_budget_event(name, real_code):
+            rows[(kind, name, real_code)] = rows.get((kind, name, real_code), 0) + n
+    out = [{"kind": k, "name": name, "code": code, "count": n} for (k, name, code), n in rows.items()]
+    return sorted(out, key=lambda r: (-r["count"], r["name"], r["code"] or 0))
+
+
+def _slowest(rows: list[c.Row], limit: int) -> list[c.Row]:
+    timed = [r for r in rows if r["avgLatencyMs"] is not None]
+    return sorted(timed, key=lambda r: (-r["avgLatencyMs"], str(r.get("key", "")), r["datastore"]))[:limit]
+
+
+def _regressions(current: list[c.Row], previous: dict[str, c.Row], ratio: float) -> list[c.Row]:
+    out = []
+    for row in current:
+        before = previous.get(row["name"])
+        if before is None:
+            continue
+        for field in ("p50", "p95", "p99"):
+            now_v, then_v = row[field], before[field]
+            if now_v is not None and then_v and now_v / then_v >= ratio:
+                out.append({"operation": row["name"], "metric": field, "value": now_v, "previous": then_v})
+                out[-1]["ratio"] = now_v / then_v
+        if row["successRate"] is not None and before["successRate"] is not None:
+            drop = before["successRate"] - row["successRate"]
+            if drop >= 0.05:
+                out.append(
+                    {
+                        "operation": row["name"],
+                        "metric": "successRate",
+                        "value": row["successRate"],
+                        "previous": before["successRate"],
+                        "ratio": c.rate(row["successRate"], before["successRate"]),
+                    }
+                )
+    return out
+
+
+def _latency_series(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> list[c.Row]:
+    grain = DAY if end - start >= 2 * DAY else HOUR
+    points = []
+    for t, bucket in sorted(rollups.series(conn, user_id, start, end, ("ops",), grain).items()):
+        total = c.all_ops(bucket)
+        p50, p95, p99 = sketch.quantiles(total.hist, c.PERCENTILES)
+        points.append({"t": t, "count": total.count, "p50": p50, "p95": p95, "p99": p99})
+    return points
+
+
+def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
+    start, end = c.period(options, now, DEFAULT_DAYS)
+    length = end - start
+    limit = options.get("limit", c.DEFAULT_LIMIT)
+    ratio = float(c.user_settings(conn, user_id)["anomalyDetection"]["latencyRegressionRatio"])
+    cur = rollups.load(conn, user_id, start, end, ("ops", "keys", "counts"))
+    prev = rollups.load(conn, user_id, start - length, start, ("ops", "counts"))
+    ops = c.operations(cur)
+    prev_ops = {r["name"]: r for r in c.operations(prev)}
+    for row in ops:
+        before = prev_ops.get(row["name"])
+        row["previousCount"] = before["count"] if before else None
+        row["previousP95"] = before["p95"] if before else None
+    overall, prev_overall = c.op_row("all", c.all_ops(cur)), c.op_row("all", c.all_ops(prev))
+    budget, prev_budget = budget_events(cur), budget_events(prev)
+    metrics = [
+        c.metric("totals", "perf.calls", "DataStore calls", overall["count"], "count", prev_overall["count"]),
+        c.metric(
+            "totals", "perf.successRate", "Success rate", overall["successRate"], "ratio", prev_overall["successRate"]
+        ),
+    ]
+    for p in ("p50", "p95", "p99"):
+        metrics.append(c.metric("latency", f"perf.{p}", f"Latency {p}", overall[p], "ms", prev_overall[p]))
+    metrics.append(
+        c.metric(
+            "budget",
+            "perf.budgetEvents",
+            "Budget/throttling events",
+            sum(r["count"] for r in budget),
+            "count",
+            sum(r["count"] for r in prev_budget),
+        )
+    )
+    for row in ops:
+        before = prev_ops.get(row["name"], {})
+        for field, unit in (("count", "count"), ("successRate", "ratio"), ("p50", "ms"), ("p95", "ms"), ("p99", "ms")):
+            metrics.append(
+                c.metric(
+                    "operations",
+                    f"op.{row['name']}.{field}",
+                    f"{row['name']} {field}",
+                    row[field],
+                    unit,
+                    before.get(field),
+                )
+            )
+    key_rows = [c.key_row(a, agg) for a, agg in cur.keys.items() if a[2]]
+    ds_rows = [{**c.key_row((ds, "", ""), agg), "scope": None, "key": None} for ds, agg in c.datastores(cur).items()]
+    regressions = _regressions(ops, prev_ops, ratio)
+    body: dict[str, Any] = {
+        "period": {"from": start, "to": end},
+        "previousPeriod": {"from": start - length, "to": start},
+        "metrics": metrics,
+        "operations": ops,
+        "series": {"latency": _latency_series(conn, user_id, start, end)},
+        "slowestDataStores": _slowest(ds_rows, limit),
+        "slowestKeys": _slowest(key_rows, limit),
+        "budgetEvents": budget,
+        "regressions": regressions,
+        "errors": c.errors(cur),
+        "sketch": {"relativeError": sketch.RELATIVE_ERROR, "percentileMethod": "nearest-rank"},
+    }
+    body["insights"] = [
+        f"{r['operation']} {r['metric']} {r['value']:.3g} vs {r['previous']:.3g} before (x{r['ratio']:.2f})"
+        for r in regressions
+    ]
+    return c.title("Performance analysis", start, end), body

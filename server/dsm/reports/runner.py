@@ -1,0 +1,46 @@
+"""Generating a report and saving it: one path for the HTTP API, the CLI and the scheduler."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dsm.reports.engine import generate_report
+from dsm.store.database import Database
+from dsm.store.reports import Report, save_job
+
+
+async def generate_and_save(
+    db: Database,
+    user_id: int,
+    report_type: str,
+    options: dict[str, Any],
+    now: float,
+    extra: dict[str, Any] | None = None,
+) -> Report:
+    """Build the report in a worker thread (invalid options raise `invalid_body`), then save it through the writer.
+
+    `extra` adds sections to the body before saving (the scheduler marks its reports this way).
+    """
+    report = await db.read(lambda conn: generate_report(conn, user_id, report_type, options, now))
+    if extra:
+        report.body.update(extra)
+    return await db.write(save_job(user_id, report))
+
+
+def parse_when(text: str, *, end_of_day: bool = False) -> float:
+    """Unix seconds from `1732464000`, `2026-11-24` (a UTC day: its start, or its end with `end_of_day`)
+    or an ISO date-time (UTC unless it names a zone). Raises ValueError with a readable message."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day.timestamp() + (86400.0 if end_of_day else 0.0)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r}: expected Unix seconds, YYYY-MM-DD or an ISO date-time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

@@ -1,0 +1,201 @@
+"""Real network for the bed: WebSocket clients and a companion server, on an asyncio loop in a thread.
+
+The Luau side is single-threaded and driven by the bed; this thread only moves bytes and queues
+events (`("open"|"message"|"error"|"closed", socket id, a, b)`) for the bed to deliver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+
+
+@dataclass
+class SocketLog:
+    url: str
+    state: str = "connecting"
+    sent: list[str] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+    outstanding: set[str] = field(default_factory=set)  # request ids sent and not yet answered
+
+
+class NetThread:
+    """An event loop in a daemon thread plus the WebSocket clients the plugin opened."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[tuple[str, int, Any, Any]] = queue.Queue()
+        self.sockets: dict[int, SocketLog] = {}
+        self._ws: dict[int, aiohttp.ClientWebSocketResponse] = {}
+        self._tasks: dict[int, asyncio.Future[None]] = {}
+        self._loop = asyncio.new_event_loop()
+        self._session: aiohttp.ClientSession | None = None
+        self._runners: list[web.AppRunner] = []
+        self._thread = threading.Thread(target=self._loop.run_forever, name="studio-bed-net", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    # --- WebSocket clients (called from the bed's thread)
+    def open(self, sid: int, url: str) -> None:
+        self.sockets[sid] = SocketLog(url)
+        self._tasks[sid] = asyncio.run_coroutine_threadsafe(self._client(sid, url), self._loop)
+
+    def send(self, sid: int, text: str) -> None:
+        log_ = self.sockets[sid]
+        log_.sent.append(text)
+        request_id = _request_id(text)
+        if request_id is not None:
+            log_.outstanding.add(request_id)
+        asyncio.run_coroutine_threadsafe(self._send(sid, text), self._loop)
+
+    def close(self, sid: int) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(sid), self._loop)
+
+    def busy(self) -> bool:
+        """True while a socket is connecting or a request on an open socket awaits its reply."""
+        return any(s.state == "connecting" or (s.state == "open" and s.outstanding) for s in self.sockets.values())
+
+    def any_open(self) -> bool:
+        return any(s.state in ("connecting", "open") for s in self.sockets.values())
+
+    async def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def _client(self, sid: int, url: str) -> None:
+        log_ = self.sockets[sid]
+        try:
+            session = await self._get_session()
+            ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=CONNECT_TIMEOUT))
+        except Exception as exc:  # every failure becomes Error + Closed, as Studio reports it
+            status = getattr(exc, "status", 0) or 0
+            log_.state = "error"
+            self.events.put(("error", sid, status, f"{type(exc).__name__}: {exc}"))
+            self.events.put(("closed", sid, None, None))
+            log_.state = "closed"
+            return
+        self._ws[sid] = ws
+        log_.state = "open"
+        self.events.put(("open", sid, 101, ""))
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    log_.received.append(msg.data)
+                    reply_to = _reply_to(msg.data)
+                    if reply_to is not None:
+                        log_.outstanding.discard(reply_to)
+                    self.events.put(("message", sid, msg.data, None))
+                elif msg.type == aiohttp.WSMsgType.BINARY:
+                    continue  # Studio's WebStreamClient only handles text frames
+                else:
+                    break
+        finally:
+            log_.state = "closed"
+            self._ws.pop(sid, None)
+            self.events.put(("closed", sid, None, None))
+
+    async def _send(self, sid: int, text: str) -> None:
+        ws = self._ws.get(sid)
+        if ws is not None and not ws.closed:
+            await ws.send_str(text)
+
+    async def _close(self, sid: int) -> None:
+        ws = self._ws.get(sid)
+        if ws is not None:
+            await ws.close()
+
+    # --- companion server
+    async def _start_companion(self, db_path: Path) -> int:
+        from dsm.app import PORT, make_app
+        from dsm.config import ServerConfig
+
+        config = ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+        app = make_app(config)
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+        app[PORT][0] = port
+        self._runners.append(runner)
+        return port
+
+    def start_companion(self, db_path: Path) -> int:
+        """Start a real `dsm` server on a free port; returns the port."""
+        return self.run(self._start_companion(db_path))
+
+    async def _shutdown(self) -> None:
+        for ws in list(self._ws.values()):
+            await ws.close()
+        if self._session is not None:
+            await self._session.close()
+        for runner in self._runners:
+            await runner.cleanup()
+
+    def stop(self) -> None:
+        try:
+            self.run(self._shutdown(), timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
+
+
+def _request_id(text: str) -> str | None:
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    rid = frame.get("id") if isinstance(frame, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
+def _reply_to(text: str) -> str | None:
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    re_ = frame.get("re") if isinstance(frame, dict) else None
+    return re_ if isinstance(re_, str) else None
+
+
+class Companion:
+    """A real `dsm` companion server on a free port, served from its own network thread."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.net = NetThread()
+        try:
+            self.port = self.net.start_companion(db_path)
+        except BaseException:
+            self.net.stop()
+            raise
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def close(self) -> None:
+        self.net.stop()
+
+    def __enter__(self) -> Companion:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
