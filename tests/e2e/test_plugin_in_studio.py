@@ -1,8 +1,11 @@
-"""The built plugin (.rbxmx from default.project.json) runs in the emulated Studio against a real companion."""
+"""End to end: the built plugin (.rbxmx from default.project.json, not the sources) runs in the emulated Studio
+against a real companion; the companion's stores must hold exactly what happened, and nothing tracked is lost
+when the companion goes away, comes back, or Studio closes in between."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,43 +16,159 @@ from dsm.plugin_build.install import build
 from dsm.plugin_build.rbxmx import read_rbxmx
 
 URL_SETTING = "DataStoreManagerPro.companionUrl"
+QUEUE_SETTING = "DataStoreManagerPro.offlineQueue"
+USER = 4242
+
+OPEN_AND_BROWSE = """
+local widget = TestBed.widget("DataStoreManagerPro")
+TestBed.click(TestBed.toolbarButton("DataStoreManagerPro"))
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.waitFor(function() return find("DataStore_PlayerData") ~= nil end)
+TestBed.click(find("DataStore_PlayerData"))
+TestBed.waitFor(function() return find("Key_player_1") ~= nil end)
+TestBed.click(find("Key_player_1"))
+TestBed.waitFor(function() return string.find(find("Viewer"):FindFirstChild("Text", true).Text, "50") ~= nil end)
+"""
+
+GENERATE_REPORT = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.click(find("Tab_Reports"))
+TestBed.click(find("Generate_DAILY_SUMMARY"))
+TestBed.waitFor(function()
+    for _, child in find("Saved"):GetDescendants() do
+        if string.sub(child.Name, 1, 7) == "Report_" then return true end
+    end
+    return false
+end, 30)
+"""
+
+READ_KEY_2 = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.click(find("Tab_Explorer"))
+TestBed.click(find("Key_player_2"))
+TestBed.advance(2)
+"""
 
 
-def frames(texts: list[str]) -> list[dict[str, Any]]:
-    return [json.loads(t) for t in texts]
+def db_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
-def test_built_plugin_connects_browses_and_reports_to_the_companion(tmp_path: Path, companion: Companion) -> None:
+def sent_event_ids(bed: StudioBed) -> set[str]:
+    ids: set[str] = set()
+    for socket in bed.sockets:
+        for text in socket["sent"]:
+            frame = json.loads(text)
+            if frame.get("op") == "events.append":
+                ids.update(e["id"] for e in frame["body"]["events"])
+    return ids
+
+
+def stored_events(db: Path) -> list[tuple[str, str, str, str | None]]:
+    return db_rows(db, "SELECT event_id, kind, name, key FROM events WHERE user_id = ? ORDER BY seq", (USER,))
+
+
+def assert_no_gaps(ids: set[str]) -> None:
+    """Event ids are `<session>-<seq>` with seq counting 1, 2, 3... (hex): a gap is a lost event."""
+    by_session: dict[str, set[int]] = {}
+    for event_id in ids:
+        session, _, seq = event_id.rpartition("-")
+        by_session.setdefault(session, set()).add(int(seq, 16))  # the plugin writes seq in hex
+    for session, seqs in by_session.items():
+        assert seqs == set(range(1, max(seqs) + 1)), f"session {session} lost events {set(range(1, max(seqs))) - seqs}"
+
+
+def built_plugin(tmp_path: Path) -> Any:
     built = build(REPO_ROOT / "default.project.json", tmp_path / "DataStoreManagerPro.rbxmx")
-    tree = read_rbxmx(built.output)
-    with StudioBed(tree, user_id=4242, settings={URL_SETTING: companion.ws_url}) as bed:
-        bed.seed("PlayerData", "player_1", {"level": 50})
+    return read_rbxmx(built.output)
+
+
+def seed(bed: StudioBed) -> None:
+    bed.seed("PlayerData", "player_1", {"level": 50}, user_ids=[USER])
+    bed.seed("PlayerData", "player_2", {"level": 7})
+    bed.seed("Inventory", "player_1", {"items": ["sword"]})
+
+
+def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Companion) -> None:
+    tree = built_plugin(tmp_path)
+    with StudioBed(tree, user_id=USER, settings={URL_SETTING: companion.ws_url}) as bed:
+        seed(bed)
         bed.start_plugin()
-        bed.eval(
-            """
-            TestBed.waitFor(function() return TestBed.widget("DataStoreManagerPro") ~= nil end)
-            local widget = TestBed.widget("DataStoreManagerPro")
-            TestBed.click(TestBed.toolbarButton("DataStoreManagerPro"))
-            TestBed.waitFor(function() return widget:FindFirstChild("DataStore_PlayerData", true) ~= nil end)
-            TestBed.advance(30) -- let the event queue flush to the companion
-            """
-        )
+        bed.eval(OPEN_AND_BROWSE)
+        bed.eval(GENERATE_REPORT)
+        bed.advance(5)  # let the event queue flush
+        calls = bed.eval("return TestBed.dataStoreCalls()")[0]
+        sent = sent_event_ids(bed)
+        assert not bed.errors
+    db = companion.db_path
+    events = stored_events(db)
+    # every event the plugin sent is stored once, and nothing else is
+    assert {e[0] for e in events} == sent
+    assert len(events) == len(sent)
+    assert_no_gaps(sent)
+    names = [(kind, name) for _, kind, name, _ in events]
+    assert ("ui", "widget_open") in names
+    # one datastore event per DataStore call the plugin made, named after the operation
+    methods = [c["method"] for c in calls.values()] if isinstance(calls, dict) else [c["method"] for c in calls]
+    op_of = {"ListDataStoresAsync": "listDataStores", "ListKeysAsync": "listKeys", "GetAsync": "getData"}
+    expected_ops = sorted(op_of[m] for m in methods if m in op_of)
+    stored_ops = sorted(name for _, kind, name, _ in events if kind == "datastore" and name in op_of.values())
+    assert stored_ops == expected_ops
+    assert ("datastore", "getData") in names
+    assert any(key == "player_1" for _, kind, name, key in events if name == "getData")
+    # the report generated from the UI is in the reports store, for this user only
+    assert db_rows(db, "SELECT type, user_id FROM reports") == [("DAILY_SUMMARY", USER)]
+    # the value read went through PluginDataStore to the companion's cache store
+    cached = db_rows(db, "SELECT kind, datastore, key FROM cache_entries WHERE user_id = ?", (USER,))
+    assert ("value", "PlayerData", "player_1") in cached
+
+
+def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_path: Path, companion: Companion):
+    tree = built_plugin(tmp_path)
+    settings: dict[str, Any] = {URL_SETTING: companion.ws_url}
+    with StudioBed(tree, user_id=USER, settings=settings) as bed:
+        seed(bed)
+        bed.start_plugin()
+        bed.eval(OPEN_AND_BROWSE)
+        bed.advance(5)
+        companion.stop()  # the companion goes away mid-session
+        bed.eval(READ_KEY_2)  # keep working: these events wait in the offline queue
+        bed.advance(3)
+        companion.restart()  # same port, same database
+        bed.advance(60)  # reconnect with backoff, resend the queue
+        bed.eval(READ_KEY_2)  # and some more work once it is back
+        bed.advance(3)
+        companion.stop()
+        bed.eval("TestBed.click(TestBed.toolbarButton('DataStoreManagerPro'))")  # close the widget: tracked
+        bed.eval("TestBed.unloadPlugin()")  # Studio closes while the companion is down
+        first_session = sent_event_ids(bed)
+        assert not bed.errors
+    saved = settings.get(QUEUE_SETTING)
+    assert saved, "the offline queue must be saved with plugin:SetSetting on unload"
+    saved_ids = {e["id"] for e in (saved["events"].values() if isinstance(saved["events"], dict) else saved["events"])}
+    assert saved_ids and not saved_ids & first_session  # never sent before Studio closed
+
+    companion.restart()
+    with StudioBed(tree, user_id=USER, settings=settings) as bed:  # Studio opens again
+        bed.start_plugin()
+        bed.advance(10)
+        second_session = sent_event_ids(bed)
         bed.eval("TestBed.unloadPlugin()")
-        sockets = bed.sockets
         assert not bed.errors
 
-    assert sockets, "the plugin never opened a WebStreamClient"
-    assert sockets[0]["url"] == companion.ws_url
-    sent = frames(sockets[0]["sent"])
-    received = {f.get("re"): f for f in frames(sockets[0]["received"]) if "re" in f}
-    hello = sent[0]
-    assert hello["op"] == "hello"
-    assert hello["body"]["user"]["id"] == 4242
-    assert received[hello["id"]]["ok"] is True
-    appends = [f for f in sent if f["op"] == "events.append"]
-    assert appends, f"no events.append among {[f['op'] for f in sent]}"
-    acks = [received[f["id"]] for f in appends if f["id"] in received]
-    assert acks and all(a["ok"] for a in acks)
-    assert sum(a["body"]["accepted"] for a in acks) >= 1
-    names = {e["name"] for f in appends for e in f["body"]["events"]}
-    assert "widget_open" in names
+    events = stored_events(companion.db_path)
+    stored_ids = {e[0] for e in events}
+    assert len(events) == len(stored_ids)  # resends were stored once
+    assert (first_session | second_session) <= stored_ids
+    assert saved_ids <= second_session  # resent by the next Studio session with the same ids
+    assert not settings.get(QUEUE_SETTING)  # and the saved queue is cleared once delivered
+    assert_no_gaps(stored_ids)
+    keys_read = {key for _, kind, name, key in events if kind == "datastore" and name == "getData"}
+    assert {"player_1", "player_2"} <= keys_read
+    assert ("ui", "widget_close") in {(kind, name) for _, kind, name, _ in events}

@@ -121,24 +121,32 @@ class NetThread:
             await ws.close()
 
     # --- companion server
-    async def _start_companion(self, db_path: Path) -> int:
+    async def _start_companion(self, db_path: Path, port: int = 0) -> int:
         from dsm.app import PORT, make_app
         from dsm.config import ServerConfig
 
-        config = ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+        config = ServerConfig(db_path=db_path, host="127.0.0.1", port=port, schedule_interval=0)
         app = make_app(config)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
         app[PORT][0] = port
         self._runners.append(runner)
         return port
 
-    def start_companion(self, db_path: Path) -> int:
-        """Start a real `dsm` server on a free port; returns the port."""
-        return self.run(self._start_companion(db_path))
+    def start_companion(self, db_path: Path, port: int = 0) -> int:
+        """Start a real `dsm` server (on a free port unless one is given); returns the port."""
+        return self.run(self._start_companion(db_path, port))
+
+    async def _stop_companions(self) -> None:
+        while self._runners:
+            await self._runners.pop().cleanup()
+
+    def stop_companions(self) -> None:
+        """Stop the servers this thread started (gracefully, as Ctrl+C would)."""
+        self.run(self._stop_companions(), timeout=30)
 
     async def _shutdown(self) -> None:
         for ws in list(self._ws.values()):
@@ -186,6 +194,13 @@ class Companion:
         except BaseException:
             self.net.stop()
             raise
+
+    def stop(self) -> None:
+        """Stop the server, keeping the thread so it can be started again on the same port."""
+        self.net.stop_companions()
+
+    def restart(self) -> None:
+        self.net.start_companion(self.db_path, self.port)
 
     @property
     def ws_url(self) -> str:
