@@ -21,10 +21,11 @@ from dsm.store.settings import update_job
 DAYS = 16
 LAST = (FIRST_DAY + DAYS - 1) * synth.DAY  # the day examined (the default period is its 24 hours)
 SPIKE, BURST, SLOW, SWEEP = LAST + 3 * 3600, LAST + 8 * 3600, LAST + 12 * 3600, LAST + 18 * 3600
+DROP = LAST + 15 * 3600
 
 
 def steady(seed: int, inject: bool) -> list[synth.Event]:
-    """Round-the-clock activity (~60 events an hour), optionally with four injected anomalies."""
+    """Round-the-clock activity (~60 events an hour), optionally with five injected anomalies."""
     rng = random.Random(seed)
     events: list[synth.Event] = []
     for d in range(DAYS):
@@ -39,6 +40,8 @@ def steady(seed: int, inject: bool) -> list[synth.Event]:
             event = maker(rng, eid, round(t, 3))
             if inject and SLOW <= t < SLOW + 2 * 3600 and event["kind"] == "datastore":
                 event["latencyMs"] *= 4
+            if inject and DROP <= t < DROP + 3600 and seq % 8:
+                continue  # the drop: only one event in eight is sent this hour
             events.append(event)
     if inject:
         events += [
@@ -119,7 +122,9 @@ def test_injected_anomalies_are_found_in_their_windows(anomaly_db: Path) -> None
     assert (SPIKE, SPIKE + 3600) in spikes
     # Every spike is one of the injected hours (the burst and the sweep add events too); nothing else.
     assert spikes <= {(SPIKE, SPIKE + 3600), (BURST, BURST + 3600), (SWEEP, SWEEP + 3600)}
-    assert set(by_type) <= {"activity_spike", "error_burst", "latency_regression", "key_sweep"}
+    assert set(by_type) == {"activity_spike", "activity_drop", "error_burst", "latency_regression", "key_sweep"}
+    assert [(a["from"], a["to"]) for a in by_type["activity_drop"]] == [(DROP, DROP + 3600)]
+    assert by_type["activity_drop"][0]["z"] <= -3.5
     spike = next(a for a in by_type["activity_spike"] if a["from"] == SPIKE)
     assert spike["severity"] == "high" and spike["evidence"]["hours"][0]["value"] >= 200
 

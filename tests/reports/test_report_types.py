@@ -71,6 +71,13 @@ def test_performance_analysis(history: History) -> None:
     slowest = sorted(per_key.items(), key=lambda kv: (-sum(kv[1]) / len(kv[1]), kv[0]))[:5]
     assert [(r["key"], r["datastore"]) for r in body["slowestKeys"]] == [k for k, _ in slowest]
     assert [r["avgLatencyMs"] for r in body["slowestKeys"]] == pytest.approx([sum(v) / len(v) for _, v in slowest])
+    per_ds: dict[str, list[float]] = {}
+    for e in events:
+        if e["kind"] == "datastore" and e.get("datastore"):
+            per_ds.setdefault(e["datastore"], []).append(e["latencyMs"])
+    ds_order = sorted(per_ds.items(), key=lambda kv: (-sum(kv[1]) / len(kv[1]), kv[0]))
+    assert [(r["datastore"], r["calls"]) for r in body["slowestDataStores"]] == [(d, len(v)) for d, v in ds_order]
+    assert [r["maxLatencyMs"] for r in body["slowestDataStores"]] == [max(v) for _, v in ds_order]
 
 
 async def _with_cache(history: History, tmp_path: Path, entries: list[tuple[str, str, Any, float]]) -> Path:

@@ -14,7 +14,7 @@ import pytest
 import report_synth as synth
 from report_db import FIRST_DAY, History, store_events
 
-from dsm.analytics import rollups, sketch
+from dsm.analytics import periods, rollups, sketch
 from dsm.analytics.buckets import bucket_rows
 from dsm.cli import main
 from dsm.store.connection import open_connection
@@ -128,7 +128,7 @@ async def test_a_schema_v1_database_with_events_opens_with_correct_rollups(db_pa
         assert {v for (v,) in conn.execute("SELECT version FROM schema_migrations")} == {1, 2}
         assert _daily_counts(conn) == _expected_daily(events)
         latencies = [e["latencyMs"] for e in events[4] if e["kind"] == "datastore" and e["name"] == "getData"]
-        op = rollups.load(conn, 4, 0, 2e9, ("ops",)).ops["getData"]
+        op = periods.load(conn, 4, 0, 2e9, ("ops",)).ops["getData"]
         assert op.count == len(latencies) and op.lat_max == max(latencies)
         assert op.lat_sum == pytest.approx(sum(latencies))
     finally:
@@ -171,13 +171,13 @@ def test_merging_sketches_equals_one_sketch_of_all_values() -> None:
 def test_a_period_is_read_from_days_hours_and_raw_edges() -> None:
     start = FIRST_DAY * synth.DAY + 1800.5  # 00:30:00.5 on day 0
     end = start + 2 * synth.DAY  # 00:30:00.5 on day 2
-    spans = rollups.plan(start, end)
+    spans = periods.plan(start, end)
     assert sum(hi - lo for _g, lo, hi in spans) == pytest.approx(end - start)
     assert (86400, (FIRST_DAY + 1) * synth.DAY, (FIRST_DAY + 2) * synth.DAY) in spans
     assert [s for s in spans if s[0] == 0] == [(0, start, FIRST_DAY * synth.DAY + 3600), (0, end - 1800.5, end)]
 
 
-def _bucket_view(b: rollups.Bucket) -> dict[str, Any]:
+def _bucket_view(b: periods.Bucket) -> dict[str, Any]:
     return {
         "counts": b.counts,
         "ui": b.ui,
@@ -198,17 +198,17 @@ def test_any_period_read_from_rollups_equals_aggregating_its_raw_events(history:
     rng = random.Random(21)
     conn = open_connection(history.path, readonly=True)
     try:
-        periods = [(history.day(3), history.day(10)), (history.day(0), history.end)]
+        windows = [(history.day(3), history.day(10)), (history.day(0), history.end)]
         for _ in range(6):
             start = history.day(0) + rng.uniform(0, 20 * synth.DAY)
-            periods.append((start, start + rng.choice([1800.0, 5 * 3600.0, 2.5 * synth.DAY, 9 * synth.DAY])))
-        for start, end in periods:
-            expected = rollups.Bucket()
-            for bucket in bucket_rows(rollups._raw_rows(conn, 2, start, end)).values():
+            windows.append((start, start + rng.choice([1800.0, 5 * 3600.0, 2.5 * synth.DAY, 9 * synth.DAY])))
+        for start, end in windows:
+            expected = periods.Bucket()
+            for bucket in bucket_rows(periods.raw_rows(conn, 2, start, end)).values():
                 expected.merge(bucket)
-            assert _bucket_view(rollups.load(conn, 2, start, end)) == _bucket_view(expected), (start, end)
-            hourly = rollups.series(conn, 2, start, end, ("counts", "ops"), rollups.HOUR)
-            raw_hours = {hour: b for (_u, hour), b in bucket_rows(rollups._raw_rows(conn, 2, start, end)).items()}
+            assert _bucket_view(periods.load(conn, 2, start, end)) == _bucket_view(expected), (start, end)
+            hourly = periods.series(conn, 2, start, end, ("counts", "ops"), periods.HOUR)
+            raw_hours = {hour: b for (_u, hour), b in bucket_rows(periods.raw_rows(conn, 2, start, end)).items()}
             assert {t: b.counts for t, b in hourly.items()} == {t: b.counts for t, b in raw_hours.items()}
     finally:
         conn.close()

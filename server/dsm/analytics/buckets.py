@@ -62,12 +62,15 @@ class OpAgg:
             self.successes += 1
         elif ok == 0:
             self.failures += 1
-        if latency is not None:
+        if latency is not None:  # inlined min/max/sketch.add: this runs for every DataStore event on ingest
             self.lat_count += 1
             self.lat_sum += latency
-            self.lat_min = _min(self.lat_min, latency)
-            self.lat_max = _max(self.lat_max, latency)
-            sketch.add(self.hist, latency)
+            if self.lat_min is None or latency < self.lat_min:
+                self.lat_min = latency
+            if self.lat_max is None or latency > self.lat_max:
+                self.lat_max = latency
+            index = sketch.bin_of(latency)
+            self.hist[index] = self.hist.get(index, 0) + 1
 
     def merge(self, other: OpAgg) -> None:
         self.count += other.count
@@ -100,13 +103,17 @@ class KeyAgg:
         if size is not None:
             self.sized += 1
             self.bytes += size
-            self.max_size = _max(self.max_size, size)
+            if self.max_size is None or size > self.max_size:
+                self.max_size = size
         if latency is not None:
             self.lat_count += 1
             self.lat_sum += latency
-            self.lat_max = _max(self.lat_max, latency)
-        self.first = _min(self.first, ts)
-        self.last = _max(self.last, ts)
+            if self.lat_max is None or latency > self.lat_max:
+                self.lat_max = latency
+        if self.first is None or ts < self.first:
+            self.first = ts
+        if self.last is None or ts > self.last:
+            self.last = ts
 
     def merge(self, other: KeyAgg) -> None:
         self.reads += other.reads
@@ -156,8 +163,10 @@ class Bucket:
             self.sessions[row[ROW_SESSION]] = [1, ts, ts]
         else:
             session[0] += 1
-            session[1] = min(session[1], ts)
-            session[2] = max(session[2], ts)
+            if ts < session[1]:
+                session[1] = ts
+            elif ts > session[2]:
+                session[2] = ts
         if kind == "datastore":
             if row[ROW_DATASTORE] is not None:
                 address = (row[ROW_DATASTORE], row[ROW_SCOPE] or "", row[ROW_KEY] or "")
@@ -243,17 +252,17 @@ def split_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[dict[tuple[int, int], B
     """
     hours: dict[tuple[int, int], Bucket] = {}
     days: dict[tuple[int, int], Bucket] = {}
+    last_hour: tuple[int, int] | None = None
+    bucket = detail = Bucket()
     for row in rows:
         ts = row[ROW_TS]
         hour = (row[ROW_USER], int(ts // HOUR) * HOUR)
-        bucket = hours.get(hour)
-        if bucket is None:
-            bucket = hours[hour] = Bucket()
+        if hour != last_hour:  # a batch's rows mostly share one hour: skip the lookups
+            last_hour = hour
+            bucket = hours.get(hour) or hours.setdefault(hour, Bucket())
+            day = (hour[0], hour[1] // DAY * DAY)
+            detail = days.get(day) or days.setdefault(day, Bucket())
         bucket.add_totals(row)
-        day = (row[ROW_USER], int(ts // DAY) * DAY)
-        detail = days.get(day)
-        if detail is None:
-            detail = days[day] = Bucket()
         detail.add_details(row)
     for (user, start), bucket in hours.items():
         day_bucket = days[(user, start // DAY * DAY)]

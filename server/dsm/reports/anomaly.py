@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dsm.analytics import robust, rollups, sketch
+from dsm.analytics import periods, robust, sketch
 from dsm.analytics.buckets import HOUR, Bucket
 from dsm.reports import common as c
 
@@ -218,7 +218,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         end = c.hour_floor(now)
         start = end - DEFAULT_HOURS * HOUR
     base_start = start - options.get("baselineHours", DEFAULT_BASELINE_HOURS) * HOUR
-    buckets = rollups.series(conn, user_id, base_start, end, ("counts", "ops"), HOUR)
+    buckets = periods.series(conn, user_id, base_start, end, ("counts", "ops"), HOUR)
     # Studio use is intermittent, so the baseline is the hours that had any activity, not idle ones.
     base_hours = sorted(float(t) for t, b in buckets.items() if t < start and b.total() > 0)
     hours = [float(t) for t in range(int(start), int(end), HOUR)]

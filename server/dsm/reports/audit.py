@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups
+from dsm.analytics import periods
 from dsm.analytics.buckets import Bucket
 from dsm.reports import common as c
 from dsm.store.cache import NAME_LIMIT, VALUE_LIMIT_BYTES
@@ -101,7 +101,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     warn = options.get("nameWarnLength", NAME_WARN_LENGTH)
     only = options.get("datastore")
     timeout = float(c.user_settings(conn, user_id)["dataStore"]["cacheTimeout"])
-    keys = rollups.load(conn, user_id, start, end, ("keys",)).keys
+    keys = periods.load(conn, user_id, start, end, ("keys",)).keys
     if only is not None:
         keys = {a: agg for a, agg in keys.items() if a[0] == only}
     key_rows = sorted(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups
+from dsm.analytics import periods
 from dsm.errors import not_found
 from dsm.reports import common as c
 from dsm.store import historical, reports
@@ -85,7 +85,7 @@ def compare_saved(
 
 
 def _period_metrics(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> dict[str, Any]:
-    bucket = rollups.load(conn, user_id, start, end)
+    bucket = periods.load(conn, user_id, start, end)
     return {
         "metrics": [
             {"section": s, "name": n, "label": label, "value": v, "unit": u}

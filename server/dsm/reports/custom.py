@@ -8,7 +8,7 @@ import re
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups
+from dsm.analytics import periods
 from dsm.analytics.buckets import DAY, HOUR, Bucket, KeyAgg
 from dsm.reports import common as c
 from dsm.store.codec import unpack
@@ -84,7 +84,7 @@ def key_patterns(
     limit = options.get("limit", 100)
     keys = {
         a: agg
-        for a, agg in rollups.load(conn, user_id, start, end, ("keys",)).keys.items()
+        for a, agg in periods.load(conn, user_id, start, end, ("keys",)).keys.items()
         if a[2]
         and fnmatch.fnmatchcase(a[2], pattern)
         and (ds is None or a[0] == ds)
@@ -141,7 +141,7 @@ def operation_breakdown(
 ) -> dict[str, Any]:
     filters = options.get("filters", {})
     ds = filters.get("datastoreName")
-    bucket = _filtered_ops(rollups.load(conn, user_id, start, end, ("ops", "keys")), filters.get("operation"))
+    bucket = _filtered_ops(periods.load(conn, user_id, start, end, ("ops", "keys")), filters.get("operation"))
     ops = c.operations(bucket)
     per_ds = [
         {"datastore": name, **{k: v for k, v in c.key_row((name, "", ""), agg).items() if k not in ("scope", "key")}}
@@ -170,11 +170,11 @@ def error_analysis(
 ) -> dict[str, Any]:
     limit = options.get("limit", c.DEFAULT_LIMIT)
     grain = DAY if end - start >= 2 * DAY else HOUR
-    series = rollups.series(conn, user_id, start, end, ("counts",), grain)
+    series = periods.series(conn, user_id, start, end, ("counts",), grain)
     total = Bucket()
     for bucket in series.values():
         total.merge(bucket)
-    keys = rollups.load(conn, user_id, start, end, ("keys",)).keys
+    keys = periods.load(conn, user_id, start, end, ("keys",)).keys
     failing = sorted(
         (c.key_row(a, agg) for a, agg in keys.items() if agg.failures and a[2]),
         key=lambda r: (-r["failures"], r["datastore"], r["key"]),

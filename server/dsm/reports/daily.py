@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups
+from dsm.analytics import periods
 from dsm.analytics.buckets import HOUR, Bucket
 from dsm.reports import common as c
 
@@ -44,7 +44,7 @@ def _compare_rows(
 
 def _activity(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> list[c.Row]:
     points = []
-    for t, bucket in sorted(rollups.series(conn, user_id, start, end, ("counts",), HOUR).items()):
+    for t, bucket in sorted(periods.series(conn, user_id, start, end, ("counts",), HOUR).items()):
         kinds = bucket.by_kind()
         points.append({"t": t, "total": bucket.total(), **{k: kinds.get(k, 0) for k in ("ui", "datastore", "perf")}})
         points[-1]["error"] = kinds.get("error", 0)
@@ -55,11 +55,11 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     start, end = c.period(options, now, 1)
     length = end - start
     limit = options.get("limit", c.DEFAULT_LIMIT)
-    cur = rollups.load(conn, user_id, start, end)
+    cur = periods.load(conn, user_id, start, end)
     # Earlier periods only need per-key figures for the keys shown, which keeps long histories cheap.
     shown = [address for address, _n in c.top(_key_reads(cur), limit)]
-    before = rollups.load(conn, user_id, start - length, start, keys_in=shown)
-    week = rollups.load(conn, user_id, start - WEEK * length, start, keys_in=shown)
+    before = periods.load(conn, user_id, start - length, start, keys_in=shown)
+    week = periods.load(conn, user_id, start - WEEK * length, start, keys_in=shown)
     week_values = {name: value for _s, name, _l, value, _u in c.summary_values(week)}
     metrics = []
     before_values = {name: value for _s, name, _l, value, _u in c.summary_values(before)}
@@ -101,8 +101,8 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         "topDataStores": _compare_rows(
             "datastore",
             _ds_reads(cur),
-            rollups.datastore_reads(conn, user_id, start - length, start),
-            rollups.datastore_reads(conn, user_id, start - WEEK * length, start),
+            periods.datastore_reads(conn, user_id, start - length, start),
+            periods.datastore_reads(conn, user_id, start - WEEK * length, start),
             limit,
         ),
         "topKeys": _compare_rows("key", _key_reads(cur), _key_reads(before), _key_reads(week), limit),

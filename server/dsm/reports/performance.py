@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups, sketch
-from dsm.analytics.buckets import DAY, HOUR, NO_CODE, Bucket
+from dsm.analytics import periods, sketch
+from dsm.analytics.buckets import DAY, HOUR, NO_CODE, Bucket, KeyAddress, KeyAgg
 from dsm.reports import common as c
 
 # Roblox DataStore error codes 301-306 are the request-budget / throttling family.
@@ -31,9 +31,26 @@ def budget_events(bucket: Bucket) -> list[c.Row]:
     return sorted(out, key=lambda r: (-r["count"], r["name"], r["code"] or 0))
 
 
-def _slowest(rows: list[c.Row], limit: int) -> list[c.Row]:
-    timed = [r for r in rows if r["avgLatencyMs"] is not None]
-    return sorted(timed, key=lambda r: (-r["avgLatencyMs"], str(r.get("key", "")), r["datastore"]))[:limit]
+def _slowest_keys(keys: dict[KeyAddress, KeyAgg], limit: int) -> list[c.Row]:
+    """Keys by average latency, slowest first (rows are built only for the ones shown)."""
+    timed = [(agg.lat_sum / agg.lat_count, a[2], a[0], a) for a, agg in keys.items() if a[2] and agg.lat_count]
+    return [c.key_row(t[3], keys[t[3]]) for t in sorted(timed, key=lambda t: (-t[0], t[1], t[2]))[:limit]]
+
+
+def _slowest_datastores(keys: dict[KeyAddress, KeyAgg], limit: int) -> list[c.Row]:
+    sums: dict[str, list[float]] = {}  # datastore -> [calls, timed calls, latency sum, max latency]
+    for (ds, _scope, _key), agg in keys.items():
+        slot = sums.setdefault(ds, [0, 0, 0.0, 0.0])
+        slot[0] += agg.reads
+        slot[1] += agg.lat_count
+        slot[2] += agg.lat_sum
+        slot[3] = max(slot[3], agg.lat_max or 0.0)
+    rows = [
+        {"datastore": ds, "calls": int(n), "avgLatencyMs": total / timed, "maxLatencyMs": top}
+        for ds, (n, timed, total, top) in sums.items()
+        if timed
+    ]
+    return sorted(rows, key=lambda r: (-r["avgLatencyMs"], r["datastore"]))[:limit]
 
 
 def _regressions(current: list[c.Row], previous: dict[str, c.Row], ratio: float) -> list[c.Row]:
@@ -65,7 +82,7 @@ def _regressions(current: list[c.Row], previous: dict[str, c.Row], ratio: float)
 def _latency_series(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> list[c.Row]:
     grain = DAY if end - start >= 2 * DAY else HOUR
     points = []
-    for t, bucket in sorted(rollups.series(conn, user_id, start, end, ("ops",), grain).items()):
+    for t, bucket in sorted(periods.series(conn, user_id, start, end, ("ops",), grain).items()):
         total = c.all_ops(bucket)
         p50, p95, p99 = sketch.quantiles(total.hist, c.PERCENTILES)
         points.append({"t": t, "count": total.count, "p50": p50, "p95": p95, "p99": p99})
@@ -77,8 +94,8 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     length = end - start
     limit = options.get("limit", c.DEFAULT_LIMIT)
     ratio = float(c.user_settings(conn, user_id)["anomalyDetection"]["latencyRegressionRatio"])
-    cur = rollups.load(conn, user_id, start, end, ("ops", "keys", "counts"))
-    prev = rollups.load(conn, user_id, start - length, start, ("ops", "counts"))
+    cur = periods.load(conn, user_id, start, end, ("ops", "keys", "counts"))
+    prev = periods.load(conn, user_id, start - length, start, ("ops", "counts"))
     ops = c.operations(cur)
     prev_ops = {r["name"]: r for r in c.operations(prev)}
     for row in ops:
@@ -118,8 +135,6 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
                     before.get(field),
                 )
             )
-    key_rows = [c.key_row(a, agg) for a, agg in cur.keys.items() if a[2]]
-    ds_rows = [{**c.key_row((ds, "", ""), agg), "scope": None, "key": None} for ds, agg in c.datastores(cur).items()]
     regressions = _regressions(ops, prev_ops, ratio)
     body: dict[str, Any] = {
         "period": {"from": start, "to": end},
@@ -127,8 +142,8 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         "metrics": metrics,
         "operations": ops,
         "series": {"latency": _latency_series(conn, user_id, start, end)},
-        "slowestDataStores": _slowest(ds_rows, limit),
-        "slowestKeys": _slowest(key_rows, limit),
+        "slowestDataStores": _slowest_datastores(cur.keys, limit),
+        "slowestKeys": _slowest_keys(cur.keys, limit),
         "budgetEvents": budget,
         "regressions": regressions,
         "errors": c.errors(cur),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from dsm.analytics import rollups
+from dsm.analytics import periods
 from dsm.analytics.buckets import HOUR
 from dsm.reports import common as c
 from dsm.store.codec import unpack
@@ -52,8 +52,8 @@ def _navigation(conn: sqlite3.Connection, user_id: int, start: float, end: float
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
     start, end = c.period(options, now, DEFAULT_DAYS)
     limit = options.get("limit", c.DEFAULT_LIMIT)
-    hourly = rollups.series(conn, user_id, start, end, ("counts",), HOUR)
-    total = rollups.load(conn, user_id, start, end, ("ui", "sessions"))
+    hourly = periods.series(conn, user_id, start, end, ("counts",), HOUR)
+    total = periods.load(conn, user_id, start, end, ("ui", "sessions"))
     by_hour = [{"hour": h, "events": 0, "ui": 0} for h in range(24)]
     for t, bucket in hourly.items():
         slot = by_hour[(t // HOUR) % 24]
