@@ -47,6 +47,27 @@ INSERT_SQL = (
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
+_ROW_MARKS = "(" + ",".join("?" * 18) + ")"
+# Rows per INSERT statement: one statement for many rows means one trip into SQLite (and one release of
+# the GIL) per chunk instead of per row; 100 x 18 parameters stays far below SQLite's limit.
+ROWS_PER_STATEMENT = 100
+
+
+def _insert_sql(count: int) -> str:
+    return INSERT_SQL.replace(f"VALUES {_ROW_MARKS}", "VALUES " + ",".join([_ROW_MARKS] * count))
+
+
+_INSERT_CHUNK_SQL = _insert_sql(ROWS_PER_STATEMENT)
+
+
+def insert_rows(conn: sqlite3.Connection, rows: list[EventRow]) -> None:
+    """INSERT OR IGNORE the rows, many per statement."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        sql = _INSERT_CHUNK_SQL if len(chunk) == ROWS_PER_STATEMENT else _insert_sql(len(chunk))
+        conn.execute(sql, [value for row in chunk for value in row])
+
+
 # Positions in an event row tuple, shared with whoever observes committed rows (e.g. rollups).
 ROW_USER, ROW_EVENT_ID, ROW_SESSION, ROW_TS, ROW_KIND, ROW_NAME = 0, 1, 2, 3, 4, 5
 ROW_DATASTORE, ROW_SCOPE, ROW_KEY, ROW_LATENCY, ROW_SIZE, ROW_OK, ROW_ERROR_CODE = 6, 7, 8, 9, 10, 11, 12
@@ -177,18 +198,25 @@ class EventStore:
     def append_job(self, rows: list[EventRow]) -> Callable[[sqlite3.Connection], AppendResult]:
         observers = self.observers
 
+        def notify(conn: sqlite3.Connection, fresh: list[EventRow]) -> None:
+            for observe in observers:
+                observe(conn, fresh)
+
         def job(conn: sqlite3.Connection) -> AppendResult:
             # INSERT OR IGNORE skips ids already stored (or repeated in the batch). Rows get increasing seq
             # numbers, so the new ones are exactly those above the previous maximum; only when something was
             # skipped do we need to ask which.
             last_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
             before = conn.total_changes
-            conn.executemany(INSERT_SQL, rows)
+            insert_rows(conn, rows)
             inserted = conn.total_changes - before
             if inserted and observers:
                 fresh = rows if inserted == len(rows) else _rows_after(conn, rows, last_seq)
-                for observe in observers:
-                    observe(conn, fresh)
+                defer = getattr(conn, "defer", None)
+                if defer is None:
+                    notify(conn, fresh)
+                else:  # in the writer: observe all event batches of the transaction at once
+                    defer(self, notify, fresh)
             return AppendResult(accepted=inserted, duplicates=len(rows) - inserted)
 
         return job

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dsm.store.connection import open_connection
+from dsm.store.connection import WriterConnection, open_connection
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ class Writer:
         await asyncio.to_thread(self._thread.join)
 
     def _loop(self) -> None:
-        conn = open_connection(self._path)
+        conn = open_connection(self._path, factory=WriterConnection)
+        assert isinstance(conn, WriterConnection)
         try:
             stopping = False
             while not stopping:
@@ -89,15 +90,17 @@ class Writer:
         finally:
             conn.close()
 
-    def _transaction(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+    def _transaction(self, conn: WriterConnection, batch: list[_Pending]) -> None:
         outcomes: list[tuple[_Pending, bool, Any]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for pending in batch:
                 outcomes.append(self._run_job(conn, pending))
+            conn.run_deferred()
             conn.execute("COMMIT")
         except Exception as exc:  # the transaction itself failed: nothing in it is on disk
             log.exception("transaction of %d jobs failed", len(batch))
+            conn.deferred.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(pending, False, exc) for pending in batch]
@@ -113,11 +116,18 @@ class Writer:
                 pass
 
     @staticmethod
-    def _run_job(conn: sqlite3.Connection, pending: _Pending) -> tuple[_Pending, bool, Any]:
+    def _run_job(conn: WriterConnection, pending: _Pending) -> tuple[_Pending, bool, Any]:
         conn.execute("SAVEPOINT job")
+        deferred_before = {key: len(items) for key, (_work, items) in conn.deferred.items()}
         try:
             result = pending.job(conn)
         except Exception as exc:
+            # Work the failed job deferred is rolled back with it.
+            for key in list(conn.deferred):
+                if key not in deferred_before:
+                    del conn.deferred[key]
+                else:
+                    del conn.deferred[key][1][deferred_before[key] :]
             conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
             return pending, False, exc
