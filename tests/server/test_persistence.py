@@ -132,3 +132,34 @@ async def test_closing_the_writer_commits_jobs_already_queued(tmp_path):
     assert rows(path, "SELECT COUNT(*) FROM t") == [(100,)]
     with pytest.raises(RuntimeError):
         await writer.run(lambda c: None)
+
+
+async def test_deferred_work_runs_once_per_transaction_and_not_for_a_failed_job(tmp_path):
+    path = tmp_path / "d.sqlite3"
+    conn = open_connection(path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.execute("CREATE TABLE totals (n INTEGER, calls INTEGER)")
+    conn.execute("INSERT INTO totals VALUES (0, 0)")
+    conn.close()
+    writer = Writer(path)
+    writer.start()
+
+    def add_total(c: sqlite3.Connection, items: list[int]) -> None:
+        c.execute("UPDATE totals SET n = n + ?, calls = calls + 1", (sum(items),))
+
+    def job(x: int, fail: bool = False):
+        def run(c) -> None:
+            c.execute("INSERT INTO t VALUES (?)", (x,))
+            c.defer("totals", add_total, [x])
+            if fail:
+                raise ValueError("after deferring")
+
+        return run
+
+    jobs = [writer.run(job(x)) for x in (1, 2, 3)] + [writer.run(job(100, fail=True)), writer.run(job(4))]
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    await writer.close()
+    assert isinstance(results[3], ValueError)
+    n, calls = rows(path, "SELECT n, calls FROM totals")[0]
+    assert n == 1 + 2 + 3 + 4  # the failed job's deferred item was dropped with it
+    assert calls == writer.transactions  # once per transaction, however many jobs deferred
