@@ -7,6 +7,7 @@ an empty list is read as an empty object.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from dsm.errors import invalid
@@ -138,3 +139,19 @@ def only_keys(obj: Obj, allowed: frozenset[str], path: str) -> None:
     for key in obj:
         if key not in allowed:
             raise invalid(join(path, str(key)), "unknown field")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The `from` / `to` / `limit` fields every listing op takes."""
+
+    start: float | None
+    end: float | None
+    limit: int
+
+
+def window(obj: Obj, path: str = "", *, default_limit: int = 100, max_limit: int = 1000) -> Window:
+    limit = integer(obj, "limit", path, required=False, minimum=1, maximum=max_limit, default=default_limit)
+    return Window(
+        number(obj, "from", path, required=False), number(obj, "to", path, required=False), limit or default_limit
+    )

@@ -24,6 +24,7 @@ from dsm.store import portable
 from dsm.store import reports as store
 from dsm.store.database import Database
 from dsm.store.events import EventStore
+from dsm.validate import Window
 
 
 class CliError(Exception):
@@ -112,7 +113,7 @@ async def _generate(db: Database, args: argparse.Namespace) -> int:
 
 async def _list(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
-    rows = await db.read(lambda c: store.list_headers(c, user_id, args.type, None, None, args.limit))
+    rows = await db.read(lambda c: store.list_headers(c, user_id, args.type, Window(None, None, args.limit)))
     for row in rows:
         created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["createdAt"]))
         print(f"{row['id']}\t{row['type']}\t{created} UTC\t{row['title']}")

@@ -24,6 +24,7 @@ from dsm.reports.runner import generate_and_save, parse_when
 from dsm.services import Services
 from dsm.store import reports as store
 from dsm.store.portable import known_users
+from dsm.validate import Window
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,9 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
             raise DsmError("invalid_body", "user: several users have data: pick one with ?user=", users=users)
         rows = []
         if user_id is not None:
-            rows = await services.db.read(lambda c: store.list_headers(c, user_id, report_type, start, end, limit))
+            rows = await services.db.read(
+                lambda c: store.list_headers(c, user_id, report_type, Window(start, end, limit))
+            )
         return web.json_response({"user": user_id, "users": users, "reports": rows})
 
     async def get_export(request: web.Request) -> web.Response:
@@ -129,7 +132,7 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
         user_id, users = await resolve_user(services, request.query.get("user"))
         rows: list[dict[str, Any]] = []
         if user_id is not None:
-            rows = await services.db.read(lambda c: store.list_headers(c, user_id, None, None, None, 200))
+            rows = await services.db.read(lambda c: store.list_headers(c, user_id, None, Window(None, None, 200)))
         page = dashboard.render(user_id, users, rows, services.version)
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from dsm.clock import time_ordered_id
 from dsm.store.codec import pack, unpack
+from dsm.store.listing import newest_first
+from dsm.validate import Window
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,8 @@ def get(conn: sqlite3.Connection, user_id: int, snapshot_id: str) -> Snapshot | 
     return None if row is None else Snapshot(row[0], row[1], row[2], row[3], unpack(row[4]))
 
 
-def list_headers(
-    conn: sqlite3.Connection,
-    user_id: int,
-    category: str | None,
-    start: float | None,
-    end: float | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    sql = "SELECT id, label, category, created_at FROM historical_snapshots WHERE user_id = ?"
-    params: list[Any] = [user_id]
-    for clause, value in (("category = ?", category), ("created_at >= ?", start), ("created_at <= ?", end)):
-        if value is not None:
-            sql += f" AND {clause}"
-            params.append(value)
-    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-    params.append(limit)
-    return [{"id": r[0], "label": r[1], "category": r[2], "createdAt": r[3]} for r in conn.execute(sql, params)]
+def list_headers(conn: sqlite3.Connection, user_id: int, category: str | None, window: Window) -> list[dict[str, Any]]:
+    """Newest first."""
+    columns = ("id", "label", "category", "created_at")
+    rows = newest_first(conn, "historical_snapshots", columns, user_id, {"category": category}, window)
+    return [{"id": r[0], "label": r[1], "category": r[2], "createdAt": r[3]} for r in rows]

@@ -9,6 +9,8 @@ from typing import Any
 
 from dsm.clock import time_ordered_id
 from dsm.store.codec import pack, unpack
+from dsm.store.listing import newest_first
+from dsm.validate import Window
 
 REPORT_TYPES = (
     "DAILY_SUMMARY",
@@ -70,25 +72,8 @@ def get(conn: sqlite3.Connection, user_id: int, report_id: str) -> Report | None
 
 
 def list_headers(
-    conn: sqlite3.Connection,
-    user_id: int,
-    report_type: str | None,
-    start: float | None,
-    end: float | None,
-    limit: int,
+    conn: sqlite3.Connection, user_id: int, report_type: str | None, window: Window
 ) -> list[dict[str, Any]]:
     """Newest first."""
-    sql = "SELECT id, type, created_at, title FROM reports WHERE user_id = ?"
-    params: list[Any] = [user_id]
-    if report_type is not None:
-        sql += " AND type = ?"
-        params.append(report_type)
-    if start is not None:
-        sql += " AND created_at >= ?"
-        params.append(start)
-    if end is not None:
-        sql += " AND created_at <= ?"
-        params.append(end)
-    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-    params.append(limit)
-    return [{"id": r[0], "type": r[1], "createdAt": r[2], "title": r[3]} for r in conn.execute(sql, params)]
+    rows = newest_first(conn, "reports", ("id", "type", "created_at", "title"), user_id, {"type": report_type}, window)
+    return [{"id": r[0], "type": r[1], "createdAt": r[2], "title": r[3]} for r in rows]

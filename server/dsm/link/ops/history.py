@@ -7,7 +7,7 @@ from dsm.errors import not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.analytics import current
 from dsm.store import historical as store
-from dsm.validate import as_object, integer, number, only_keys, string
+from dsm.validate import as_object, only_keys, string, window
 
 CATEGORY_LIMIT = 64
 
@@ -32,11 +32,9 @@ async def snapshot(ctx: OpContext, body: Body) -> Body:
 async def list_snapshots(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("category", "from", "to", "limit")), "")
     category = string(body, "category", "", required=False, min_len=1, max_len=CATEGORY_LIMIT)
-    start = number(body, "from", "", required=False)
-    end = number(body, "to", "", required=False)
-    limit = integer(body, "limit", "", required=False, minimum=1, maximum=1000, default=100) or 100
+    span = window(body)
     user_id = ctx.user_id
-    rows = await ctx.services.db.read(lambda c: store.list_headers(c, user_id, category, start, end, limit))
+    rows = await ctx.services.db.read(lambda c: store.list_headers(c, user_id, category, span))
     return {"snapshots": rows}
 
 

@@ -6,7 +6,7 @@ from dsm.errors import not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.reports.export import EXPORTERS, export
 from dsm.store import reports as store
-from dsm.validate import choice, integer, number, only_keys, string
+from dsm.validate import choice, only_keys, string, window
 
 
 async def fetch(ctx: OpContext, body: Body) -> store.Report:
@@ -21,11 +21,9 @@ async def fetch(ctx: OpContext, body: Body) -> store.Report:
 async def list_reports(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("type", "from", "to", "limit")), "")
     report_type = choice(body, "type", "", store.REPORT_TYPES, required=False)
-    start = number(body, "from", "", required=False)
-    end = number(body, "to", "", required=False)
-    limit = integer(body, "limit", "", required=False, minimum=1, maximum=1000, default=100) or 100
+    span = window(body)
     user_id = ctx.user_id
-    rows = await ctx.services.db.read(lambda c: store.list_headers(c, user_id, report_type, start, end, limit))
+    rows = await ctx.services.db.read(lambda c: store.list_headers(c, user_id, report_type, span))
     return {"reports": rows}
 
 
