@@ -5,7 +5,6 @@ when the companion goes away, comes back, or Studio closes in between."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from studio_bed.net import Companion
 
 from dsm.plugin_build.install import build
 from dsm.plugin_build.rbxmx import read_rbxmx
+from support import rows
 
 URL_SETTING = "DataStoreManagerPro.companionUrl"
 QUEUE_SETTING = "DataStoreManagerPro.offlineQueue"
@@ -52,14 +52,6 @@ TestBed.advance(2)
 """
 
 
-def db_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def sent_event_ids(bed: StudioBed) -> set[str]:
     ids: set[str] = set()
     for socket in bed.sockets:
@@ -71,7 +63,7 @@ def sent_event_ids(bed: StudioBed) -> set[str]:
 
 
 def stored_events(db: Path) -> list[tuple[str, str, str, str | None]]:
-    return db_rows(db, "SELECT event_id, kind, name, key FROM events WHERE user_id = ? ORDER BY seq", (USER,))
+    return rows(db, "SELECT event_id, kind, name, key FROM events WHERE user_id = ? ORDER BY seq", (USER,))
 
 
 def assert_no_gaps(ids: set[str]) -> None:
@@ -123,9 +115,9 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
     assert ("datastore", "getData") in names
     assert any(key == "player_1" for _, kind, name, key in events if name == "getData")
     # the report generated from the UI is in the reports store, for this user only
-    assert db_rows(db, "SELECT type, user_id FROM reports") == [("DAILY_SUMMARY", USER)]
+    assert rows(db, "SELECT type, user_id FROM reports") == [("DAILY_SUMMARY", USER)]
     # the value read went through PluginDataStore to the companion's cache store
-    cached = db_rows(db, "SELECT kind, datastore, key FROM cache_entries WHERE user_id = ?", (USER,))
+    cached = rows(db, "SELECT kind, datastore, key FROM cache_entries WHERE user_id = ?", (USER,))
     assert ("value", "PlayerData", "player_1") in cached
 
 

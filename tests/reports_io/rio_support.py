@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from dsm.reports.cli import event_store
 from dsm.store.database import Database
 from dsm.store.events import parse_events
 from dsm.store.reports import Report
+from support import rows
 
 HOSTILE = "<script>alert('x')</script>"
 DAY = 86400.0
@@ -176,9 +176,4 @@ def seed(db_path: Path, user_id: int, events: list[dict[str, Any]]) -> int:
     return asyncio.run(run())
 
 
-def table(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+table = rows  # reading the database file directly, as in the server tests
