@@ -82,3 +82,27 @@ def test_binding_off_loopback_without_a_token_refuses_to_start(tmp_path):
     check_bind(ServerConfig(db_path=tmp_path / "x.sqlite3", host="0.0.0.0", token="t"))
     check_bind(ServerConfig(db_path=tmp_path / "x.sqlite3", host="127.0.0.1"))
     check_bind(ServerConfig(db_path=tmp_path / "x.sqlite3", host="::1"))
+
+
+def test_host_rules_for_a_server_bound_off_loopback(tmp_path):
+    from dsm.security import host_allowed
+
+    wildcard = ServerConfig(db_path=tmp_path / "x.sqlite3", host="0.0.0.0", token="t")
+    assert host_allowed(wildcard, "192.168.1.20") and host_allowed(wildcard, "localhost")
+    assert not host_allowed(wildcard, "evil.example")  # a DNS name is what a rebinding attack needs
+    bound = ServerConfig(db_path=tmp_path / "x.sqlite3", host="10.0.0.5", token="t")
+    assert host_allowed(bound, "10.0.0.5") and not host_allowed(bound, "10.0.0.6")
+
+
+async def test_with_a_token_http_needs_it_too(server_factory, config):
+    running = await server_factory(config, token="s3cret")
+    url = f"{running.http_url}/api/status"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            assert resp.status == 401
+        async with http.get(url, headers={"Authorization": "Bearer wrong"}) as resp:
+            assert resp.status == 401
+        async with http.get(url, headers={"Authorization": "Bearer s3cret"}) as resp:
+            assert resp.status == 200
+        async with http.get(f"{url}?token=s3cret") as resp:
+            assert resp.status == 200
