@@ -5,13 +5,15 @@ Run: `.venv/bin/python tests/reports_io/bench_portable.py [events]` (default 100
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "reports_io"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from rio_support import DAY0, append_events, wire_events
 
@@ -60,6 +62,8 @@ async def bench(tmp: Path, total: int) -> None:
 
 
 if __name__ == "__main__":
-    events = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("events", nargs="?", type=int, default=100_000, help="events to export and import")
+    events = parser.parse_args().events
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(bench(Path(tmp), events))

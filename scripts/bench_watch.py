@@ -6,9 +6,9 @@ Target: each edit is in the installed plugin file within one second.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -18,7 +18,7 @@ from dsm.plugin_build import build_tree, read_rbxmx
 from dsm.plugin_build.install import install
 from dsm.plugin_build.watch import watch
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main(edits: int) -> None:
@@ -68,4 +68,6 @@ def main(edits: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("edits", nargs="?", type=int, default=10, help="edits to time")
+    main(parser.parse_args().edits)
