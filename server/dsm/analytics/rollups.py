@@ -82,6 +82,20 @@ _ON_CONFLICT = {
 }
 _WIDTH = {"rollup_counts": 8, "rollup_ops": 12, "rollup_ui": 7, "rollup_sessions": 7, "rollup_keys": 16}
 _UPSERT = {t: f"INSERT INTO {t} VALUES ({','.join('?' * n)}) {_ON_CONFLICT[t]}" for t, n in _WIDTH.items()}
+UPSERT_ROWS = 32
+_UPSERT_MANY = {
+    t: f"INSERT INTO {t} VALUES {','.join(['(' + ','.join('?' * n) + ')'] * UPSERT_ROWS)} {_ON_CONFLICT[t]}"
+    for t, n in _WIDTH.items()
+}
+
+
+def _upsert(conn: sqlite3.Connection, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """Full chunks of 32 rows go in one statement each (one trip into SQLite); the rest row by row."""
+    whole = len(rows) - len(rows) % UPSERT_ROWS
+    for start in range(0, whole, UPSERT_ROWS):
+        conn.execute(_UPSERT_MANY[table], [v for row in rows[start : start + UPSERT_ROWS] for v in row])
+    if whole < len(rows):
+        conn.executemany(_UPSERT[table], rows[whole:])
 
 
 def _pack_hist(bins: sketch.Bins) -> bytes:
@@ -145,7 +159,7 @@ def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow]) -> None:
             for row in _ROWS[table]((user, grain, start), bucket)
         ]
         if rows:
-            conn.executemany(_UPSERT[table], rows)
+            _upsert(conn, table, rows)
 
 
 def observe(conn: sqlite3.Connection, rows: list[EventRow]) -> None:
