@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dsm.link.client import LinkClient
 from dsm.store.connection import open_connection
-from dsm.store.events import INSERT_SQL
+from dsm.store.events import INSERT_SQL, parse_events
 from dsm.store.migrations import migrate
 
 BATCH = 100
@@ -79,31 +79,6 @@ def make_event(session: str, seq: int) -> dict:
     }
 
 
-def to_row(user_id: int, event: dict) -> tuple:
-    get = event.get
-    ok = get("ok")
-    return (
-        user_id,
-        event["id"],
-        event["id"].rpartition("-")[0],
-        event["ts"],
-        event["kind"],
-        event["name"],
-        get("datastore"),
-        get("scope"),
-        get("key"),
-        get("latencyMs"),
-        get("size"),
-        None if ok is None else int(ok),
-        get("errorCode"),
-        get("message"),
-        get("feature"),
-        get("view"),
-        None,
-        BASE_TS,
-    )
-
-
 def make_frames(session: str, count: int) -> list[str]:
     frames = []
     for start in range(0, count, BATCH):
@@ -117,7 +92,7 @@ def bench_raw(rows: int, folder: Path) -> float:
     batches of 1,000 with one commit each, same pragmas as the server: the limit of the storage itself."""
     conn = open_connection(folder / "raw.sqlite3")
     migrate(conn)
-    data = [to_row(1, make_event("RAW", i)) for i in range(rows)]
+    data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows)  # the server's own rows
     started = time.perf_counter()
     for start in range(0, rows, 1000):
         conn.execute("BEGIN")

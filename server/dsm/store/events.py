@@ -102,6 +102,48 @@ def _text_error(event: dict[str, Any], where: str) -> DsmError:
     raise AssertionError("no bad text field")
 
 
+def _build(
+    user_id: int,
+    event_id: str,
+    ts: float,
+    kind: str,
+    name: str,
+    datastore: str | None,
+    scope: str | None,
+    key: str | None,
+    latency: float | None,
+    size: float | None,
+    ok: bool | None,
+    error_code: float | None,
+    message: str | None,
+    feature: str | None,
+    view: str | None,
+    props: bytes | None,
+    received: float,
+) -> EventRow:
+    """The row tuple in `INSERT_SQL` order (positions `ROW_*`); the session is the id before its last `-`."""
+    return (
+        user_id,
+        event_id,
+        event_id.rpartition("-")[0] or event_id,
+        float(ts),
+        kind,
+        name,
+        datastore,
+        scope,
+        key,
+        latency,
+        size,
+        None if ok is None else int(ok),
+        None if error_code is None else int(error_code),
+        message,
+        feature,
+        view,
+        props,
+        received,
+    )
+
+
 _NUMBER = (int, float)
 _TEXT = (str,)
 # Field -> (accepted types, longest string). Used by the fast path; `_checked_row` words the errors.
@@ -152,11 +194,10 @@ def _row(user_id: int, event: Any, where: str, received: float) -> EventRow:
         or (error_code is not None and error_code != int(error_code))
     ):
         return _checked_row(user_id, event, where, received)
-    return (
+    return _build(
         user_id,
         event_id,
-        event_id.rpartition("-")[0] or event_id,
-        float(ts),
+        ts,
         kind,
         name,
         get("datastore"),
@@ -164,8 +205,8 @@ def _row(user_id: int, event: Any, where: str, received: float) -> EventRow:
         get("key"),
         get("latencyMs"),
         get("size"),
-        None if ok is None else int(ok),
-        None if error_code is None else int(error_code),
+        ok,
+        error_code,
         get("message"),
         get("feature"),
         get("view"),
@@ -227,11 +268,10 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
         elif type(props) is not dict:
             raise invalid(f"{where}.props", "expected an object")
         props = pack(props)
-    return (
+    return _build(
         user_id,
         event_id,
-        event_id.rpartition("-")[0] or event_id,
-        float(ts),
+        ts,
         kind,
         name,
         datastore,
@@ -239,8 +279,8 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
         key,
         latency,
         size,
-        None if ok is None else int(ok),
-        None if error_code is None else int(error_code),
+        ok,
+        error_code,
         message,
         feature,
         view,
