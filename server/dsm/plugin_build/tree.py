@@ -82,6 +82,14 @@ def build_tree(project_file: Path) -> BuildResult:
     return BuildResult(root=root, project=project, watched=watched)
 
 
+def tree_from_folder(folder: Path) -> Instance:
+    """The instance a plain folder becomes by Rojo's file rules (as if a project's `$path` pointed at it)."""
+    inst = snapshot_path(folder.resolve(), Context(), set())
+    if inst is None:
+        raise BuildError(f"{folder}: not a folder Rojo can turn into an instance")
+    return inst
+
+
 def _snapshot_project(
     file: Path, fallback_name: str | None, ctx: Context, watched: set[Path]
 ) -> tuple[Instance, Project]:

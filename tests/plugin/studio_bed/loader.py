@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LUAU_SUFFIXES = (".luau", ".lua")
-SCRIPT_CLASSES = ("Script", "ModuleScript", "LocalScript")
+from dsm.plugin_build import tree_from_folder
 
 
 @dataclass
@@ -24,38 +23,11 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def _script_kind(file_name: str) -> tuple[str, str] | None:
-    """(class name, instance name) for a Luau file name, or None if it is not a script."""
-    for suffix in LUAU_SUFFIXES:
-        if file_name.endswith(suffix):
-            stem = file_name[: -len(suffix)]
-            if stem.endswith(".server"):
-                return "Script", stem[: -len(".server")]
-            if stem.endswith(".client"):
-                return "LocalScript", stem[: -len(".client")]
-            return "ModuleScript", stem
-    return None
-
-
 def load_folder(path: Path, name: str | None = None) -> Node:
-    """Read a folder in Rojo's layout."""
-    path = Path(path)
-    node = Node("Folder", name or path.name)
-    for init_name in ("init.server.luau", "init.server.lua", "init.luau", "init.lua"):
-        init = path / init_name
-        if init.is_file():
-            node.class_name = "Script" if ".server." in init_name else "ModuleScript"
-            node.properties["Source"] = init.read_text(encoding="utf-8")
-            break
-    for entry in sorted(path.iterdir(), key=lambda p: p.name):
-        if entry.name.startswith("init.") or entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            node.children.append(load_folder(entry))
-            continue
-        kind = _script_kind(entry.name)
-        if kind:
-            node.children.append(Node(kind[0], kind[1], {"Source": entry.read_text(encoding="utf-8")}))
+    """Read a folder by Rojo's rules, with the project's own builder (one implementation of those rules)."""
+    node = from_tree(tree_from_folder(Path(path)))
+    if name:
+        node.name = name
     return node
 
 
