@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 
@@ -163,3 +164,31 @@ async def test_deferred_work_runs_once_per_transaction_and_not_for_a_failed_job(
     n, calls = rows(path, "SELECT n, calls FROM totals")[0]
     assert n == 1 + 2 + 3 + 4  # the failed job's deferred item was dropped with it
     assert calls == writer.transactions  # once per transaction, however many jobs deferred
+
+
+async def test_jobs_that_arrive_while_a_transaction_runs_join_it(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    conn = open_connection(path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.close()
+    writer = Writer(path)
+    writer.start()
+    started, release = threading.Event(), threading.Event()
+
+    def slow(c: sqlite3.Connection) -> None:
+        started.set()
+        release.wait(10)
+        c.execute("INSERT INTO t VALUES (0)")
+
+    first = asyncio.ensure_future(writer.run(slow))
+    await asyncio.to_thread(started.wait, 10)
+    late = [
+        asyncio.ensure_future(writer.run(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i,))))
+        for i in range(1, 11)
+    ]
+    await asyncio.sleep(0.05)  # all ten are queued behind the running job
+    release.set()
+    await asyncio.gather(first, *late)
+    await writer.close()
+    assert (writer.transactions, writer.jobs) == (1, 11)  # one transaction, one fsync
+    assert rows(path, "SELECT COUNT(*) FROM t") == [(11,)]

@@ -12,7 +12,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,6 +96,10 @@ class Writer:
             conn.execute("BEGIN IMMEDIATE")
             for pending in batch:
                 outcomes.append(self._run_job(conn, pending))
+            # Jobs that arrived while these ran join the same transaction (and its one fsync).
+            for pending in self._late_arrivals(MAX_JOBS_PER_TRANSACTION - len(batch)):
+                batch.append(pending)
+                outcomes.append(self._run_job(conn, pending))
             conn.run_deferred()
             conn.execute("COMMIT")
         except Exception as exc:  # the transaction itself failed: nothing in it is on disk
@@ -114,6 +118,18 @@ class Writer:
                 loop.call_soon_threadsafe(_settle, items)
             except RuntimeError:  # that event loop is already closed; nobody waits for these
                 pass
+
+    def _late_arrivals(self, room: int) -> Iterator[_Pending]:
+        while room > 0:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is _STOP:
+                self._queue.put(_STOP)  # seen again by the loop once this transaction is done
+                return
+            room -= 1
+            yield item  # type: ignore[misc]
 
     @staticmethod
     def _run_job(conn: WriterConnection, pending: _Pending) -> tuple[_Pending, bool, Any]:
