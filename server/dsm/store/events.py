@@ -7,6 +7,7 @@ resent event a duplicate instead of a second row.
 from __future__ import annotations
 
 import math
+from itertools import chain
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def insert_rows(conn: sqlite3.Connection, rows: list[EventRow]) -> None:
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
         sql = _INSERT_CHUNK_SQL if len(chunk) == ROWS_PER_STATEMENT else _insert_sql(len(chunk))
-        conn.execute(sql, [value for row in chunk for value in row])
+        conn.execute(sql, list(chain.from_iterable(chunk)))
 
 
 # Positions in an event row tuple, shared with whoever observes committed rows (e.g. rollups).
