@@ -7,10 +7,10 @@ resent event a duplicate instead of a second row.
 from __future__ import annotations
 
 import math
-from itertools import chain
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from dsm.clock import now
