@@ -125,7 +125,7 @@ async def test_a_schema_v1_database_with_events_opens_with_correct_rollups(db_pa
     await db.close()
     conn = open_connection(db_path, readonly=True)
     try:
-        assert {v for (v,) in conn.execute("SELECT version FROM schema_migrations")} == {1, 2}
+        assert {v for (v,) in conn.execute("SELECT version FROM schema_migrations")} == {1, 2, 3}
         assert _daily_counts(conn) == _expected_daily(events)
         latencies = [e["latencyMs"] for e in events[4] if e["kind"] == "datastore" and e["name"] == "getData"]
         op = periods.load(conn, 4, 0, 2e9, ("ops",)).ops["getData"]

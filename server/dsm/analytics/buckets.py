@@ -6,6 +6,7 @@ The same `Bucket` is what the event observer writes, what a rebuild writes, and 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -155,8 +156,8 @@ class Bucket:
                 op = self.ops[name] = OpAgg()
             op.add(ok, row[ROW_LATENCY])
 
-    def add_details(self, row: tuple[Any, ...]) -> None:
-        """The parts kept per day only: sessions, UI events by feature/view, per-key access."""
+    def add_details(self, row: tuple[Any, ...], with_keys: bool = True) -> None:
+        """The parts kept per day only: sessions, UI events by feature/view, per-key access (unless not wanted)."""
         kind, ts = row[ROW_KIND], row[ROW_TS]
         session = self.sessions.get(row[ROW_SESSION])
         if session is None:
@@ -168,7 +169,7 @@ class Bucket:
             elif ts > session[2]:
                 session[2] = ts
         if kind == "datastore":
-            if row[ROW_DATASTORE] is not None:
+            if with_keys and row[ROW_DATASTORE] is not None:
                 address = (row[ROW_DATASTORE], row[ROW_SCOPE] or "", row[ROW_KEY] or "")
                 agg = self.keys.get(address)
                 if agg is None:
@@ -245,10 +246,13 @@ def regroup(buckets: dict[tuple[int, int], Bucket], grain: int) -> dict[tuple[in
     return out
 
 
-def split_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[dict[tuple[int, int], Bucket], dict[tuple[int, int], Bucket]]:
+def split_rows(
+    rows: Iterable[tuple[Any, ...]], keys_before: float = math.inf
+) -> tuple[dict[tuple[int, int], Bucket], dict[tuple[int, int], Bucket]]:
     """(hourly buckets of counts and operations, daily buckets of everything) for the rollup writer.
 
-    Cheaper than `bucket_rows` then `regroup`: the per-day-only parts are added to the day once.
+    Cheaper than `bucket_rows` then `regroup`: the per-day-only parts are added to the day once. Per-key
+    access is only aggregated for events before `keys_before` (see `rollups.close_key_days`).
     """
     hours: dict[tuple[int, int], Bucket] = {}
     days: dict[tuple[int, int], Bucket] = {}
@@ -263,7 +267,7 @@ def split_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[dict[tuple[int, int], B
             day = (hour[0], hour[1] // DAY * DAY)
             detail = days.get(day) or days.setdefault(day, Bucket())
         bucket.add_totals(row)
-        detail.add_details(row)
+        detail.add_details(row, ts < keys_before)
     for (user, start), bucket in hours.items():
         day_bucket = days[(user, start // DAY * DAY)]
         for ck, n in bucket.counts.items():

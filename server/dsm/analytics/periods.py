@@ -9,7 +9,7 @@ from typing import Any
 
 from dsm.analytics import sketch
 from dsm.analytics.buckets import DAY, HOUR, Bucket, KeyAddress, KeyAgg, OpAgg, bucket_rows
-from dsm.analytics.rollups import EVENT_COLUMNS, GRAINS
+from dsm.analytics.rollups import EVENT_COLUMNS, GRAINS, keys_closed_through
 from dsm.store.codec import pack, unpack
 
 __all__ = ["DAY", "HOUR", "Bucket", "datastore_reads", "load", "plan", "raw_rows", "series"]
@@ -41,6 +41,35 @@ def _by_min_grain(parts: Iterable[str]) -> dict[int, list[str]]:
     for part in parts:
         groups.setdefault(GRAINS[PARTS[part]][0], []).append(part)
     return groups
+
+
+def _groups(parts: Iterable[str]) -> list[tuple[int, list[str]]]:
+    """(min grain, parts) to read together; per-key access is read on its own (its open days come raw)."""
+    parts = list(parts)
+    out = [(grain, [p for p in group if p != "keys"]) for grain, group in _by_min_grain(parts).items()]
+    out = [(grain, group) for grain, group in out if group]
+    if "keys" in parts:
+        out.append((GRAINS[PARTS["keys"]][0], ["keys"]))
+    return out
+
+
+def _plan_parts(
+    conn: sqlite3.Connection, group: list[str], start: float, end: float, max_grain: int, min_grain: int
+) -> list[Span]:
+    """`plan`, except that per-key rows exist only before `keys_closed_through`: later days are read raw."""
+    spans = plan(start, end, max_grain, min_grain)
+    if group != ["keys"]:
+        return spans
+    closed = keys_closed_through(conn)
+    out: list[Span] = []
+    for grain, lo, hi in spans:
+        if grain and hi > closed:
+            if lo < closed:
+                out.append((grain, lo, closed))
+            out.append((0, max(lo, closed), hi))
+        else:
+            out.append((grain, lo, hi))
+    return out
 
 
 def _only(bucket: Bucket, parts: list[str]) -> Bucket:
@@ -120,10 +149,10 @@ def series(
 ) -> dict[int, Bucket]:
     """Buckets of `grain` seconds (HOUR or DAY) covering [start, end), read from rollups plus raw edges."""
     out: dict[int, Bucket] = {}
-    for min_grain, group in _by_min_grain(parts).items():
+    for min_grain, group in _groups(parts):
         if min_grain > grain:
             raise ValueError(f"{group} are not kept per {grain} seconds")
-        for span_grain, lo, hi in plan(start, end, grain, min_grain):
+        for span_grain, lo, hi in _plan_parts(conn, group, start, end, grain, min_grain):
             if span_grain == 0:
                 for (_user, hour), bucket in bucket_rows(raw_rows(conn, user_id, lo, hi), HOUR).items():
                     out.setdefault(hour // grain * grain, Bucket()).merge(_only(bucket, group))
@@ -205,8 +234,8 @@ def load(
     conn.create_aggregate("dsm_hist_sum", 1, _HistSum)  # type: ignore[arg-type]
     wanted = None if keys_in is None else sorted(set(keys_in))
     total = Bucket()
-    for min_grain, group in _by_min_grain(parts).items():
-        spans = plan(start, end, DAY, min_grain)
+    for min_grain, group in _groups(parts):
+        spans = _plan_parts(conn, group, start, end, DAY, min_grain)
         stored = [(g, lo, hi) for g, lo, hi in spans if g]
         for table in (PARTS[p] for p in group):
             if stored:
@@ -224,7 +253,7 @@ def load(
 def datastore_reads(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> dict[str, int]:
     """DataStore calls per DataStore in [start, end), summed inside SQLite."""
     out: dict[str, int] = {}
-    for g, lo, hi in plan(start, end, DAY, DAY):
+    for g, lo, hi in _plan_parts(conn, ["keys"], start, end, DAY, DAY):
         if g:
             sql = (
                 "SELECT datastore, SUM(reads) FROM rollup_keys WHERE user_id = ? AND grain = ? AND bucket >= ?"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -146,10 +147,41 @@ _ROWS = {
 }
 
 
-def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow]) -> None:
-    """Add event rows into the rollup tables (hourly and daily rows as `GRAINS` says)."""
+# Per-key rows are the costly part of keeping rollups on ingest (about one upsert per value read), so for
+# the days that are still open they are not kept as events arrive: readers take the open days' per-key figures
+# from the raw events, and `close_key_days` aggregates each day in SQL once it is over. `keys_closed_through`
+# (a UTC day start) splits the two: per-key rollup rows exist exactly for the events before it.
+KEYS_CLOSED = "keys_closed_through"
+
+
+def keys_closed_through(conn: sqlite3.Connection) -> float:
+    row = conn.execute("SELECT value FROM rollup_state WHERE name = ?", (KEYS_CLOSED,)).fetchone()
+    return float(row[0]) if row else 0.0
+
+
+_CLOSE_KEYS_SQL = (
+    "INSERT INTO rollup_keys SELECT user_id, 86400, CAST(ts / 86400 AS INTEGER) * 86400, datastore,"
+    " COALESCE(scope, ''), COALESCE(key, ''), COUNT(*), COUNT(CASE WHEN ok = 0 THEN 1 END), TOTAL(size),"
+    " COUNT(size), MAX(size), COUNT(latency_ms), TOTAL(latency_ms), MAX(latency_ms), MIN(ts), MAX(ts)"
+    " FROM events WHERE ts >= ? AND ts < ? AND kind = 'datastore' AND datastore IS NOT NULL"
+    " GROUP BY user_id, 3, datastore, 5, 6 "
+)
+
+
+def close_key_days(conn: sqlite3.Connection, now: float) -> None:
+    """Aggregate the per-key rows of every day that ended since the last close (inside the caller's transaction)."""
+    start, end = keys_closed_through(conn), now // DAY * DAY
+    if end <= start:
+        return
+    conn.execute(_CLOSE_KEYS_SQL + _ON_CONFLICT["rollup_keys"], (start, end))
+    conn.execute("UPDATE rollup_state SET value = ? WHERE name = ?", (end, KEYS_CLOSED))
+
+
+def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow], now: float | None = None) -> None:
+    """Add event rows into the rollup tables (hourly and daily rows as `GRAINS` says; per-key rows only for
+    days already closed), then close the days that ended."""
     _ensure_functions(conn)
-    hours, days = split_rows(rows)
+    hours, days = split_rows(rows, keys_closed_through(conn))
     by_grain = {HOUR: hours, DAY: days}
     for table, grains in GRAINS.items():
         rows = [
@@ -160,6 +192,7 @@ def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow]) -> None:
         ]
         if rows:
             _upsert(conn, table, rows)
+    close_key_days(conn, time.time() if now is None else now)
 
 
 def observe(conn: sqlite3.Connection, rows: list[EventRow]) -> None:
@@ -177,6 +210,7 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int, int], None] | Non
     """Recompute every rollup from the raw events (inside the caller's transaction); returns events read."""
     for table in TABLES:
         conn.execute(f"DELETE FROM {table}")
+    _set_keys_closed(conn, time.time() // DAY * DAY)
     total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     done, last_seq = 0, -1
     while True:
@@ -193,22 +227,40 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int, int], None] | Non
     return done
 
 
+def _set_keys_closed(conn: sqlite3.Connection, day_start: float) -> None:
+    conn.execute(
+        "INSERT INTO rollup_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (KEYS_CLOSED, day_start),
+    )
+
+
+def _migrate_keys_closed(conn: sqlite3.Connection) -> None:
+    # Per-key rows of today are dropped: from now on they are aggregated when the day closes.
+    conn.execute("CREATE TABLE IF NOT EXISTS rollup_state (name TEXT PRIMARY KEY, value REAL NOT NULL)")
+    today = time.time() // DAY * DAY
+    conn.execute("DELETE FROM rollup_keys WHERE bucket >= ?", (today,))
+    _set_keys_closed(conn, today)
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
+    conn.execute("CREATE TABLE IF NOT EXISTS rollup_state (name TEXT PRIMARY KEY, value REAL NOT NULL)")
     read = rebuild(conn)
     if read:
         log.info("backfilled rollups from %d stored events", read)
 
 
 MIGRATION = migrations.Migration(2, "rollups: hourly and daily aggregates of events (backfilled)", _migrate)
+MIGRATION_KEYS = migrations.Migration(3, "rollups: per-key rows aggregated when a day closes", _migrate_keys_closed)
 
 
 def install() -> None:
     """Register migration 2 and the rollup tables' retention (idempotent)."""
-    if not any(m.version == MIGRATION.version for m in migrations.MIGRATIONS):
-        migrations.register(MIGRATION)
+    for migration in (MIGRATION, MIGRATION_KEYS):
+        if not any(m.version == migration.version for m in migrations.MIGRATIONS):
+            migrations.register(migration)
     for table in TABLES:
         entry = ("rollups", table, "bucket")
         if entry not in retention.AGED_TABLES:
