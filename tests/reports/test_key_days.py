@@ -61,45 +61,34 @@ def _append(conn: sqlite3.Connection, events: list[dict[str, Any]], user: int = 
     conn.execute("COMMIT")
 
 
+def _figures(keys: dict[Any, Any]) -> dict[Any, tuple[Any, ...]]:
+    """Per-key figures in a comparable form (sums rounded: float addition order differs between paths)."""
+    return {
+        a: (
+            k.reads,
+            k.failures,
+            k.sized,
+            k.max_size,
+            k.lat_count,
+            k.lat_max,
+            k.first,
+            k.last,
+            round(k.bytes, 6),
+            round(k.lat_sum, 6),
+        )
+        for a, k in keys.items()
+    }
+
+
 def _raw_keys(conn: sqlite3.Connection, start: float, end: float) -> dict[Any, tuple[Any, ...]]:
     total = None
     for bucket in bucket_rows(periods.raw_rows(conn, 1, start, end)).values():
         total = bucket if total is None else total.merge(bucket)
-    keys = total.keys if total else {}
-    return {
-        a: (
-            k.reads,
-            k.failures,
-            k.sized,
-            k.max_size,
-            k.lat_count,
-            k.lat_max,
-            k.first,
-            k.last,
-            round(k.bytes, 6),
-            round(k.lat_sum, 6),
-        )
-        for a, k in keys.items()
-    }
+    return _figures(total.keys if total else {})
 
 
 def _loaded_keys(conn: sqlite3.Connection, start: float, end: float) -> dict[Any, tuple[Any, ...]]:
-    keys = periods.load(conn, 1, start, end, parts=("keys",)).keys
-    return {
-        a: (
-            k.reads,
-            k.failures,
-            k.sized,
-            k.max_size,
-            k.lat_count,
-            k.lat_max,
-            k.first,
-            k.last,
-            round(k.bytes, 6),
-            round(k.lat_sum, 6),
-        )
-        for a, k in keys.items()
-    }
+    return _figures(periods.load(conn, 1, start, end, parts=("keys",)).keys)
 
 
 def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path: Path, clock: FakeClock) -> None:

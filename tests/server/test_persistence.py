@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -91,13 +92,20 @@ def test_migrations_are_recorded_and_not_rerun(tmp_path):
     conn.close()
 
 
-async def test_a_failing_job_is_rolled_back_alone_and_its_batch_mates_commit(tmp_path):
-    path = tmp_path / "w.sqlite3"
+def started_writer(path: Path, *schema: str) -> Writer:
+    """A running writer over a fresh file holding the given tables."""
     conn = open_connection(path)
-    conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    for statement in schema:
+        conn.execute(statement)
     conn.close()
     writer = Writer(path)
     writer.start()
+    return writer
+
+
+async def test_a_failing_job_is_rolled_back_alone_and_its_batch_mates_commit(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    writer = started_writer(path, "CREATE TABLE t (x INTEGER PRIMARY KEY)")
 
     def insert(x: int):
         return lambda c: c.execute("INSERT INTO t VALUES (?)", (x,)).rowcount
@@ -118,11 +126,7 @@ async def test_a_failing_job_is_rolled_back_alone_and_its_batch_mates_commit(tmp
 
 async def test_closing_the_writer_commits_jobs_already_queued(tmp_path):
     path = tmp_path / "c.sqlite3"
-    conn = open_connection(path)
-    conn.execute("CREATE TABLE t (x INTEGER)")
-    conn.close()
-    writer = Writer(path)
-    writer.start()
+    writer = started_writer(path, "CREATE TABLE t (x INTEGER)")
     pending = [
         asyncio.ensure_future(writer.run(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i,))))
         for i in range(100)
@@ -137,13 +141,12 @@ async def test_closing_the_writer_commits_jobs_already_queued(tmp_path):
 
 async def test_deferred_work_runs_once_per_transaction_and_not_for_a_failed_job(tmp_path):
     path = tmp_path / "d.sqlite3"
-    conn = open_connection(path)
-    conn.execute("CREATE TABLE t (x INTEGER)")
-    conn.execute("CREATE TABLE totals (n INTEGER, calls INTEGER)")
-    conn.execute("INSERT INTO totals VALUES (0, 0)")
-    conn.close()
-    writer = Writer(path)
-    writer.start()
+    writer = started_writer(
+        path,
+        "CREATE TABLE t (x INTEGER)",
+        "CREATE TABLE totals (n INTEGER, calls INTEGER)",
+        "INSERT INTO totals VALUES (0, 0)",
+    )
 
     def add_total(c: sqlite3.Connection, items: list[int]) -> None:
         c.execute("UPDATE totals SET n = n + ?, calls = calls + 1", (sum(items),))
@@ -168,11 +171,7 @@ async def test_deferred_work_runs_once_per_transaction_and_not_for_a_failed_job(
 
 async def test_jobs_that_arrive_while_a_transaction_runs_join_it(tmp_path):
     path = tmp_path / "j.sqlite3"
-    conn = open_connection(path)
-    conn.execute("CREATE TABLE t (x INTEGER)")
-    conn.close()
-    writer = Writer(path)
-    writer.start()
+    writer = started_writer(path, "CREATE TABLE t (x INTEGER)")
     started, release = threading.Event(), threading.Event()
 
     def slow(c: sqlite3.Connection) -> None:
