@@ -74,14 +74,40 @@ async def test_hits_misses_and_bytes_are_counted(connect):
     assert stats["byType"]["value"]["entries"] == 1
 
 
-async def test_entries_expire_after_the_users_cache_timeout(connect):
+async def test_an_expired_entry_is_kept_and_returned_stale_with_its_age(connect):
+    client = await connect(1)
+    await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 0}}})
+    put = await client.call("cache.put", {"type": "value", "datastore": "D", "key": "k", "value": {"level": 3}})
+    got = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
+    assert got["hit"] is True
+    entry = got["entry"]
+    assert entry["value"] == {"level": 3} and entry["stale"] is True
+    assert entry["cachedAt"] == put["cachedAt"] and entry["age"] >= 0
+    stats = await client.call("cache.stats")
+    assert (stats["entries"], stats["expired"], stats["misses"], stats["hits"]) == (0, 1, 1, 0)
+    assert stats["stale"] == {"entries": 1, "bytes": put["bytes"]}
+    again = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
+    assert again["entry"]["value"] == {"level": 3}  # still there: reading a stale entry does not remove it
+
+
+async def test_a_fresh_entry_is_not_stale(connect):
+    client = await connect(1)
+    await client.call("cache.put", {"type": "keys", "datastore": "D", "keys": ["a"]})
+    entry = (await client.call("cache.get", {"type": "keys", "datastore": "D"}))["entry"]
+    assert entry["stale"] is False and entry["keys"] == ["a"]
+    assert 0 <= entry["age"] <= entry["expiresAt"] - entry["cachedAt"]
+
+
+async def test_retention_removes_old_entries_stale_or_not(connect):
     client = await connect(1)
     await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 0}}})
     await client.call("cache.put", {"type": "value", "datastore": "D", "key": "k", "value": 1})
-    got = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
-    assert got["hit"] is False
-    stats = await client.call("cache.stats")
-    assert stats["entries"] == 0 and stats["expired"] == 1 and stats["misses"] == 1
+    cleaned = await client.call("data.clean", {"olderThan": 0})
+    assert cleaned["removed"]["cache"] == 1
+    assert await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"}) == {
+        "hit": False,
+        "entry": None,
+    }
 
 
 async def test_clear_all_or_one_datastore(connect):
