@@ -33,6 +33,20 @@ def test_rojo_folder_layout_becomes_scripts_modules_and_folders() -> None:
     assert all(c.class_name == "ModuleScript" for c in data.children)
 
 
+def test_a_folder_with_init_plugin_luau_loads_as_the_plugin_script_and_runs(tmp_path: Path) -> None:
+    (tmp_path / "init.plugin.luau").write_text('plugin:SetSetting("answer", require(script.Answer))\n')
+    (tmp_path / "Answer.luau").write_text("return 42\n")
+    root = load(tmp_path, "Plug")
+    assert (root.class_name, [(c.class_name, c.name) for c in root.children]) == (
+        "Script",
+        [("ModuleScript", "Answer")],
+    )
+    with StudioBed(tmp_path) as bed:
+        bed.start_plugin()
+        bed.flush()
+        assert bed.settings == {"answer": 42}
+
+
 def test_instance_tree_objects_load_and_run() -> None:
     tree = TreeNode(
         "Script",
