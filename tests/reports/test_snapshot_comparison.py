@@ -93,6 +93,20 @@ async def test_a_snapshot_keeps_its_period_and_the_current_analytics(connect) ->
     assert next(m for m in body["metrics"] if m["name"] == "events.total")["value"] == len(hour)
 
 
+async def test_a_snapshot_without_a_period_covers_today_so_far(connect, clock) -> None:  # type: ignore[no-untyped-def]
+    client = await connect(1)
+    now = clock()
+    midnight = now - now % synth.DAY
+    stamps = [midnight - 10, midnight + 1, now - 60, now - 1]  # one yesterday, three today
+    events = [{"id": f"S1-{i}", "ts": ts, "kind": "ui", "name": "button_click"} for i, ts in enumerate(stamps)]
+    await client.call("events.append", {"events": events})
+    made = await client.call("history.snapshot", {"label": "today"})
+    assert made["snapshot"]["createdAt"] == now
+    body = (await client.call("history.get", {"id": made["snapshot"]["id"]}))["snapshot"]["body"]
+    assert body["period"] == {"from": midnight, "to": now}
+    assert next(m for m in body["metrics"] if m["name"] == "events.total")["value"] == 3
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

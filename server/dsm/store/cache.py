@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dsm.clock import now
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack, unpack
 from dsm.validate import Obj, as_list, as_object, choice, integer, number, only_keys, string
@@ -96,13 +95,14 @@ class PutResult:
     expires_at: float
 
 
-def put_job(user_id: int, address: CacheAddress, payload: Obj, ttl: float) -> Callable[[sqlite3.Connection], PutResult]:
+def put_job(
+    user_id: int, address: CacheAddress, payload: Obj, ttl: float, stamp: float
+) -> Callable[[sqlite3.Connection], PutResult]:
     blob = pack(payload)
     if address.type == "value" and len(pack(payload["value"])) > VALUE_LIMIT_BYTES:
         raise DsmError("too_large", "value: larger than Roblox's 4 MB DataStore value limit")
 
     def job(conn: sqlite3.Connection) -> PutResult:
-        stamp = now()
         conn.execute(
             "INSERT OR REPLACE INTO cache_entries (user_id, kind, datastore, scope, key, payload, bytes,"
             " cached_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -124,10 +124,9 @@ def put_job(user_id: int, address: CacheAddress, payload: Obj, ttl: float) -> Ca
     return job
 
 
-def get_job(user_id: int, address: CacheAddress) -> Callable[[sqlite3.Connection], Obj | None]:
-    """Look up an entry, counting a hit (fresh), or a miss (none, or only a stale one: also counted `expired`).
-
-    The entry comes with `stale` (past its cacheTimeout) and `age` (seconds since it was put).
+def get_job(user_id: int, address: CacheAddress, now: float) -> Callable[[sqlite3.Connection], Obj | None]:
+    """Look up an entry as of `now`, counting a hit (fresh), or a miss (none, or only a stale one: also counted
+    `expired`). The entry comes with `stale` (past its cacheTimeout) and `age` (seconds since it was put).
     """
 
     def job(conn: sqlite3.Connection) -> Obj | None:
@@ -139,8 +138,7 @@ def get_job(user_id: int, address: CacheAddress) -> Callable[[sqlite3.Connection
         if row is None:
             _count(conn, user_id, misses=1)
             return None
-        stamp = now()
-        stale = row[3] <= stamp
+        stale = row[3] <= now
         if stale:
             _count(conn, user_id, misses=1, expired=1)
         else:
@@ -152,7 +150,7 @@ def get_job(user_id: int, address: CacheAddress) -> Callable[[sqlite3.Connection
             "cachedAt": row[2],
             "expiresAt": row[3],
             "stale": stale,
-            "age": max(0.0, stamp - row[2]),
+            "age": max(0.0, now - row[2]),
         }
 
     return job
@@ -179,9 +177,8 @@ def clear_job(user_id: int, datastore: str | None) -> Callable[[sqlite3.Connecti
     return job
 
 
-def stats(conn: sqlite3.Connection, user_id: int) -> Obj:
+def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
     """Entry and byte counts of fresh entries, per type and per DataStore, the stale ones kept, and the counters."""
-    stamp = now()
     by_type = {t: {"entries": 0, "bytes": 0} for t in TYPES}
     by_datastore: dict[str, Obj] = {}
     for kind, datastore, entries, size in conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dsm.clock import now
 from dsm.errors import invalid, not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.analytics import current
@@ -36,7 +35,7 @@ async def snapshot(ctx: OpContext, body: Body) -> Body:
         string(body, "category", "", required=False, min_len=1, max_len=CATEGORY_LIMIT, default="analytics")
         or "analytics"
     )
-    stamp = now()
+    stamp = ctx.services.clock()
     start, end = _period(body, stamp)
     if body.get("body") is None:
         user_id = ctx.user_id
