@@ -25,6 +25,8 @@ LUAU_DIR = Path(__file__).parent / "luau"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN_SRC = REPO_ROOT / "plugin" / "src"
 DEFAULT_START = 1795564800.0  # 2026-11-25T00:00:00Z
+DEFAULT_PLACE_ID = 1818  # a published place (PlaceId 0 means unpublished: DataStores refuse)
+DEFAULT_GAME_ID = 1818000
 NET_GRACE = 5.0  # real seconds to wait for a reply before letting virtual time move on
 EMULATOR_FILES = ("core.luau", "services.luau", "spec.luau")
 
@@ -88,6 +90,8 @@ class StudioBed:
         settings: dict[str, Any] | None = None,
         players: int = 0,
         start_time: float = DEFAULT_START,
+        place_id: int = DEFAULT_PLACE_ID,
+        game_id: int = DEFAULT_GAME_ID,
         root_name: str | None = None,
         spec_name: str = "Spec",
     ) -> None:
@@ -106,7 +110,7 @@ class StudioBed:
         self._call("buildClasses", self._surface)
         clock = self.env.get("Clock")
         clock.set("unixStart", start_time)
-        self._call("bootStudio", user_id, "Place1")
+        self._call("bootStudio", user_id, "Place1", place_id, game_id)
         self._call("buildGlobals")
         self.env.get("DS").set("players", players)
         if root_name is None and isinstance(source, (str, Path)):
