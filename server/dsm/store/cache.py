@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dsm.clock import now
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack, unpack
 from dsm.validate import Obj, as_list, as_object, choice, integer, number, only_keys, string
@@ -94,13 +93,14 @@ class PutResult:
     expires_at: float
 
 
-def put_job(user_id: int, address: CacheAddress, payload: Obj, ttl: float) -> Callable[[sqlite3.Connection], PutResult]:
+def put_job(
+    user_id: int, address: CacheAddress, payload: Obj, ttl: float, stamp: float
+) -> Callable[[sqlite3.Connection], PutResult]:
     blob = pack(payload)
     if address.type == "value" and len(pack(payload["value"])) > VALUE_LIMIT_BYTES:
         raise DsmError("too_large", "value: larger than Roblox's 4 MB DataStore value limit")
 
     def job(conn: sqlite3.Connection) -> PutResult:
-        stamp = now()
         conn.execute(
             "INSERT OR REPLACE INTO cache_entries (user_id, kind, datastore, scope, key, payload, bytes,"
             " cached_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -122,7 +122,7 @@ def put_job(user_id: int, address: CacheAddress, payload: Obj, ttl: float) -> Ca
     return job
 
 
-def get_job(user_id: int, address: CacheAddress) -> Callable[[sqlite3.Connection], Obj | None]:
+def get_job(user_id: int, address: CacheAddress, now: float) -> Callable[[sqlite3.Connection], Obj | None]:
     """Look up an entry, counting the hit or miss; an expired entry is removed and is a miss."""
 
     def job(conn: sqlite3.Connection) -> Obj | None:
@@ -132,7 +132,7 @@ def get_job(user_id: int, address: CacheAddress) -> Callable[[sqlite3.Connection
             " WHERE user_id = ? AND kind = ? AND datastore = ? AND scope = ? AND key = ?",
             where,
         ).fetchone()
-        if row is not None and row[3] <= now():
+        if row is not None and row[3] <= now:
             conn.execute(
                 "DELETE FROM cache_entries WHERE user_id = ? AND kind = ? AND datastore = ? AND scope = ? AND key = ?",
                 where,
@@ -182,9 +182,8 @@ def purge_expired_job(before: float) -> Callable[[sqlite3.Connection], int]:
     return job
 
 
-def stats(conn: sqlite3.Connection, user_id: int) -> Obj:
+def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
     """Entry and byte counts (live entries only), per type and per DataStore, with hit/miss counters."""
-    stamp = now()
     by_type = {t: {"entries": 0, "bytes": 0} for t in TYPES}
     by_datastore: dict[str, Obj] = {}
     for kind, datastore, entries, size in conn.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dsm.clock import now
 from dsm.errors import not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.analytics import current
@@ -24,7 +23,7 @@ async def snapshot(ctx: OpContext, body: Body) -> Body:
         content = await current(ctx, {})
     else:
         content = as_object(body.get("body"), "body")
-    snap = store.new_snapshot(label, category, now(), content)
+    snap = store.new_snapshot(label, category, ctx.services.clock(), content)
     await ctx.services.db.write(store.save_job(ctx.user_id, snap))
     return {"snapshot": snap.header()}
 
