@@ -25,6 +25,8 @@ from .net import NetThread
 LUAU_DIR = Path(__file__).parent / "luau"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN_SRC = REPO_ROOT / "plugin" / "src"
+DEFAULT_PLACE_ID = 1818  # a published place (PlaceId 0 means unpublished: DataStores refuse)
+DEFAULT_GAME_ID = 1818000
 NET_GRACE = 5.0  # real seconds to wait for a reply before letting virtual time move on
 EMULATOR_FILES = ("core.luau", "services.luau", "spec.luau")
 
@@ -89,6 +91,8 @@ class StudioBed:
         players: int = 0,
         start_time: float | None = None,
         clock: BedClock | None = None,
+        place_id: int = DEFAULT_PLACE_ID,
+        game_id: int = DEFAULT_GAME_ID,
         root_name: str | None = None,
         spec_name: str = "Spec",
     ) -> None:
@@ -111,7 +115,7 @@ class StudioBed:
             self.clock.at = float(start_time)
         self._unix_start = self.clock.at
         self.env.get("Clock").set("unixStart", self._unix_start)
-        self._call("bootStudio", user_id, "Place1")
+        self._call("bootStudio", user_id, "Place1", place_id, game_id)
         self._call("buildGlobals")
         self.env.get("DS").set("players", players)
         if root_name is None and isinstance(source, (str, Path)):
