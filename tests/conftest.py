@@ -10,7 +10,7 @@ import pytest
 
 from dsm.config import ServerConfig
 from dsm.link.client import LinkClient
-from support import RunningServer, start_server
+from support import ManualClock, RunningServer, start_server
 
 
 @pytest.fixture
@@ -19,8 +19,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(db_path: Path) -> ServerConfig:
-    return ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+def clock() -> ManualClock:
+    """The companion's clock in a test: a fixed instant the test moves by hand."""
+    return ManualClock()
+
+
+@pytest.fixture
+def config(db_path: Path, clock: ManualClock) -> ServerConfig:
+    return ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0, clock=clock)
 
 
 @pytest.fixture

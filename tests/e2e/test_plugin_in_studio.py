@@ -90,7 +90,7 @@ def seed(bed: StudioBed) -> None:
 
 def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Companion) -> None:
     tree = built_plugin(tmp_path)
-    with StudioBed(tree, user_id=USER, settings={URL_SETTING: companion.ws_url}) as bed:
+    with StudioBed(tree, user_id=USER, settings={URL_SETTING: companion.ws_url}, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
         bed.eval(OPEN_AND_BROWSE)
@@ -125,7 +125,7 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
 def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_path: Path, companion: Companion):
     tree = built_plugin(tmp_path)
     settings: dict[str, Any] = {URL_SETTING: companion.ws_url}
-    with StudioBed(tree, user_id=USER, settings=settings) as bed:
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
         bed.eval(OPEN_AND_BROWSE)
@@ -148,7 +148,7 @@ def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_
     assert saved_ids and not saved_ids & first_session  # never sent before Studio closed
 
     companion.restart()
-    with StudioBed(tree, user_id=USER, settings=settings) as bed:  # Studio opens again
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:  # Studio opens again
         bed.start_plugin()
         bed.advance(10)
         second_session = sent_event_ids(bed)
@@ -173,7 +173,7 @@ def test_a_play_test_runs_the_plugin_once_in_one_studio(tmp_path: Path, companio
     studio = StudioProcess(settings={URL_SETTING: companion.ws_url})
     for other in range(4):  # other plugins hold 4 of Studio's 6 WebStreamClients
         assert studio.reserve(0, other)
-    with StudioBed(tree, user_id=USER, studio=studio) as edit:
+    with StudioBed(tree, user_id=USER, studio=studio, clock=companion.clock) as edit:
         edit.start_plugin()
         edit.eval("TestBed.click(TestBed.toolbarButton('DataStoreManagerPro'))")
         edit.advance(5)

@@ -13,7 +13,7 @@ from studio_bed.net import VirtualTimeLoop
 
 from dsm.config import ServerConfig
 from dsm.link.client import LinkError
-from support import start_server
+from support import ManualClock, start_server
 
 HELLO = {"protocol": 1, "plugin": {"version": "test"}, "user": {"id": 7}, "studio": {"sessionId": "S1"}}
 
@@ -49,7 +49,7 @@ async def _request(ws: aiohttp.ClientWebSocketResponse, rid: str, op: str, body:
 
 
 async def _idle_hour_without_pongs(db_path: Path, loop: VirtualTimeLoop) -> tuple[dict[str, Any], int]:
-    config = ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+    config = ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0, clock=ManualClock())
     server = await start_server(config)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
