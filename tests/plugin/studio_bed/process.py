@@ -19,7 +19,7 @@ class StudioProcess:
 
     settings: dict[str, Any] = field(default_factory=dict)
     max_web_streams: int = MAX_WEB_STREAMS
-    _open: set[tuple[int, int]] = field(default_factory=set)  # (owner, socket id) of open clients
+    _open: set[tuple[int, int]] = field(default_factory=set, init=False)  # (owner, socket id) of open clients
 
     @staticmethod
     def new_owner() -> int:
