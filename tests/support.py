@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,3 +82,50 @@ async def start_server(config: ServerConfig) -> RunningServer:
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     app[PORT][0] = port
     return RunningServer(config, port, runner)
+
+
+# ---- the real `dsm` as a process: for behaviour that is about the process (exit status, stderr, signals)
+
+DSM = (sys.executable, "-m", "dsm")
+SERVE_LINE = re.compile(r"listening on ws://127\.0\.0\.1:(\d+)/ws")
+
+
+def run_dsm(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*DSM, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def one_line_fault(result: subprocess.CompletedProcess[str]) -> str:
+    """The single line a failed command printed on stderr (log lines aside); no traceback allowed."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(("dsm ", "dsm:"))]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+async def start_dsm_serve(db_path: Path, *extra: str) -> tuple[asyncio.subprocess.Process, int]:
+    """`dsm serve --port 0` in its own process; returns it with the port it announced."""
+    proc = await asyncio.create_subprocess_exec(
+        *DSM,
+        "serve",
+        "--port",
+        "0",
+        "--db",
+        str(db_path),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+    match = SERVE_LINE.search(line)
+    if match is None:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"dsm serve did not start: {line!r}")
+    return proc, int(match.group(1))
+
+
+async def stop_process(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()

@@ -42,6 +42,10 @@ class Connection:
         self._binary_pushes = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._refused_in_a_row = 0
+        # One reply on the socket at a time, each waiting until the client has taken the one before: a client
+        # that reads slowly holds at most one reply in the send buffer (plus up to maxInFlight unsent ones),
+        # and once its requests pile up the server stops reading from it.
+        self._send_lock = asyncio.Lock()
 
     async def serve(self) -> None:
         async for msg in self.ws:
@@ -164,10 +168,11 @@ class Connection:
         if self.ws.closed:
             return
         data = encode(message, binary)
-        try:
-            if isinstance(data, bytes):
-                await self.ws.send_bytes(data)
-            else:
-                await self.ws.send_str(data)
-        except (ConnectionResetError, RuntimeError) as exc:
-            log.debug("reply dropped, connection closing: %s", exc)
+        async with self._send_lock:
+            try:
+                if isinstance(data, bytes):
+                    await self.ws.send_bytes(data)
+                else:
+                    await self.ws.send_str(data)
+            except (ConnectionResetError, RuntimeError) as exc:
+                log.debug("reply dropped, connection closing: %s", exc)

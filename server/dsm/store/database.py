@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,10 +14,12 @@ import aiosqlite
 import dsm.analytics.rollups  # noqa: F401  (registers migration 2: rollups)
 from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
-from dsm.store.migrations import migrate
+from dsm.store.health import open_fault, preflight, write_fault
+from dsm.store.migrations import latest_version, migrate
 from dsm.store.writer import Writer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -30,6 +33,7 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, clock: Clock = system_clock) -> Database:
+        """Check the file (raises `StoreFault` naming it, the file untouched), migrate it, start the writer."""
         await asyncio.to_thread(_migrate_file, path, clock())
         writer = Writer(path)
         writer.start()
@@ -38,7 +42,15 @@ class Database:
         return cls(path, writer, reader, clock)
 
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        return await self.writer.run(job)
+        """Run `job` in the writer; its result once committed. A full or unwritable disk is a `DsmError`."""
+        try:
+            return await self.writer.run(job)
+        except sqlite3.Error as exc:
+            fault = write_fault(self.path, exc)
+            if fault is None:
+                raise
+            log.warning("write refused: %s (%s)", exc, self.path)
+            raise fault from None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         async with self._reader.execute(sql, tuple(params)) as cursor:
@@ -53,6 +65,10 @@ class Database:
         """Run a synchronous read function on a fresh connection in a worker thread (for heavy reports)."""
         return await asyncio.to_thread(_read_with, self.path, job)
 
+    def read_here(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """`read` in the calling thread: for work already on a pool's thread (`dsm.reports.pool`)."""
+        return _read_with(self.path, job)
+
     def size_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal"):
@@ -66,12 +82,26 @@ class Database:
         await self._reader.close()
 
 
-def _migrate_file(path: Path, now: float) -> None:
-    conn = open_connection(path)
+def open_migrated(path: Path, now: float) -> sqlite3.Connection:
+    """A read-write connection to a checked, migrated file; `StoreFault` when the file cannot be used."""
+    preflight(path, latest_version())
+    try:
+        conn = open_connection(path)
+    except sqlite3.Error as exc:
+        raise open_fault(path, exc) or exc from None
     try:
         migrate(conn, now)
-    finally:
+    except sqlite3.Error as exc:
         conn.close()
+        raise open_fault(path, exc) or exc from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate_file(path: Path, now: float) -> None:
+    open_migrated(path, now).close()
 
 
 def _read_with(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:

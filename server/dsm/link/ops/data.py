@@ -28,7 +28,10 @@ async def export_data(ctx: OpContext, body: Body) -> Body:
     """`{}` → `{"data": <export document>}` (format in docs/exports.md)."""
     only_keys(body, frozenset(), "")
     user_id, version, at = ctx.user_id, ctx.services.version, ctx.services.clock()
-    document = await ctx.services.db.read(lambda conn: portable.export_user(conn, user_id, at, version))
+    db = ctx.services.db
+    document = await ctx.services.reports.run(
+        lambda: db.read_here(lambda conn: portable.export_user(conn, user_id, at, version))
+    )
     return {"data": document}
 
 
