@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # WSAEADDRINUSE and WSAEACCES: how Windows says a port is taken (or reserved by another program).
 PORT_TAKEN_ERRNOS = frozenset({errno.EADDRINUSE, 10048, 10013})
-PROBE_TIMEOUT_S = 2.0
+PROBE_TIMEOUT_S = 1.0  # a companion answers in milliseconds
 
 
 class RefusedToStart(Exception):

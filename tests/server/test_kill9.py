@@ -4,8 +4,11 @@ events stream in keeps every acknowledged event, once, after a restart. The 20-c
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from dsm.link.client import LinkClient
 from support import event, rows, start_dsm_serve, stop_process
@@ -71,6 +74,41 @@ async def test_kill_9_loses_no_acknowledged_event_and_stores_none_twice(tmp_path
             if b in acked:
                 assert again["duplicates"] == BATCH
         assert rows(db, "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM events") == [(BATCHES * BATCH,) * 2]
+    finally:
+        await client.close()
+        await stop_process(proc)
+
+
+def report_workers(pid: int) -> set[int]:
+    """The server's child processes started by multiprocessing's spawn."""
+    children = {int(c) for task in Path(f"/proc/{pid}/task").glob("*/children") for c in task.read_text().split()}
+    return {child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()}
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its new parent has not reaped it yet
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the processes through /proc")
+async def test_report_workers_leave_with_a_killed_server(tmp_path: Path) -> None:
+    proc, port = await start_dsm_serve(tmp_path / "workers.sqlite3")
+    client = await LinkClient.connect(f"ws://127.0.0.1:{port}/ws")
+    try:
+        await client.hello(1)
+        assert (await client.call("reports.generate", {"type": "DAILY_SUMMARY"}))["report"]["type"] == "DAILY_SUMMARY"
+        workers = await asyncio.to_thread(report_workers, proc.pid)
+        assert workers  # the report ran in a worker process
+        proc.kill()
+        await proc.wait()
+        async with asyncio.timeout(30):
+            while True:
+                if not any(running(pid) for pid in workers):
+                    break
+                await asyncio.sleep(0.05)
     finally:
         await client.close()
         await stop_process(proc)

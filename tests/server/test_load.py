@@ -8,8 +8,9 @@ import base64
 import json
 import os
 import socket
-import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from dsm.app import SERVICES
@@ -31,17 +32,27 @@ async def wait_until(condition: Callable[[], Any], what: str, timeout: float = 3
         raise AssertionError(f"still waiting for {what}") from None
 
 
-def block_the_pool(running: RunningServer, gate: threading.Event) -> list[asyncio.Future[Any]]:
-    """Occupy every report worker until `gate` opens."""
+def wait_for_file(path: Path) -> bool:
+    """Report work that ends when `path` exists (runs in a report process: a module-level function)."""
+    deadline = time.monotonic() + 120
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return path.exists()
+
+
+def block_the_pool(running: RunningServer, gate: Path) -> list[asyncio.Future[bool]]:
+    """Occupy every report worker until the file `gate` is created."""
     pool = running.app[SERVICES].reports
-    return [asyncio.ensure_future(pool.run(lambda: gate.wait(60))) for _ in range(pool.workers)]
+    return [asyncio.ensure_future(pool.run(wait_for_file, gate)) for _ in range(pool.workers)]
 
 
-async def test_acks_do_not_wait_for_reports_and_reports_wait_their_turn_visibly(server_factory, config) -> None:
+async def test_acks_do_not_wait_for_reports_and_reports_wait_their_turn_visibly(
+    server_factory, config, tmp_path: Path
+) -> None:
     running = await server_factory(config, report_workers=2)
     studio = await LinkClient.connect(running.ws_url)
     other = await LinkClient.connect(running.ws_url)
-    gate = threading.Event()
+    gate = tmp_path / "gate"
     try:
         await studio.hello(1)
         await other.hello(2)
@@ -65,24 +76,24 @@ async def test_acks_do_not_wait_for_reports_and_reports_wait_their_turn_visibly(
         assert (await studio.call("events.append", {"events": [event(500)]}))["accepted"] == 1
         assert not any(r.done() for r in reports)
 
-        gate.set()
+        gate.touch()
         replies = await asyncio.gather(*reports)
-        await asyncio.gather(*blockers)
+        assert await asyncio.gather(*blockers) == [True, True]
         assert len(replies) == 5
         for reply in replies:
             assert reply["ok"] is True, reply
             assert reply["body"]["report"]["type"] == "DAILY_SUMMARY"
         assert (await other.call("status"))["reportQueue"] == {"workers": 2, "running": 0, "waiting": 0, "completed": 7}
     finally:
-        gate.set()
+        gate.touch()
         await studio.close()
         await other.close()
 
 
-async def test_an_exported_report_is_rendered_in_the_pool(server_factory, config) -> None:
+async def test_an_exported_report_is_rendered_in_the_pool(server_factory, config, tmp_path: Path) -> None:
     running = await server_factory(config, report_workers=1)
     client = await LinkClient.connect(running.ws_url)
-    gate = threading.Event()
+    gate = tmp_path / "gate"
     try:
         await client.hello(1)
         report = (await client.call("reports.generate", {"type": "DAILY_SUMMARY"}))["report"]
@@ -94,11 +105,11 @@ async def test_an_exported_report_is_rendered_in_the_pool(server_factory, config
 
         await wait_until(queued, "the HTML render waiting for the pool")
         assert (await client.call("ping")) == {}  # the event loop is not rendering it
-        gate.set()
+        gate.touch()
         await asyncio.gather(*blockers)
         assert (await html)["content"].startswith("<!DOCTYPE html>")
     finally:
-        gate.set()
+        gate.touch()
         await client.close()
 
 

@@ -105,7 +105,7 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
         report = await services_of(request).db.read(lambda c: store.get(c, user_id, report_id))
         if report is None:
             raise not_found(f"no report with id {report_id} for user {user_id}")
-        exported = await services_of(request).reports.run(lambda: export(report, fmt))
+        exported = await services_of(request).reports.run(export, report, fmt)
         content_type, _, charset = exported.mime.partition("; charset=")
         response = web.Response(text=exported.content, content_type=content_type, charset=charset or "utf-8")
         disposition = "attachment" if fmt == "csv" or request.query.get("download") else "inline"

@@ -1,65 +1,94 @@
-"""A bounded pool for report work: at most `workers` computations at once, the others wait their turn in order.
+"""A bounded pool for report work: at most `workers` computations at once, in their own processes; the other
+requests wait their turn in order, and `status` shows how many run and wait.
 
-Reports are the companion's heavy reads and renders. Keeping them to a couple of threads leaves the event
-loop and the writer (so the acknowledgements of events) the rest of the machine, whatever the number of
-report requests. How many run and wait is part of `status` (and `GET /api/status`).
+Reports are the companion's heavy reads and renders. In threads they would share the interpreter lock with
+the event loop and the writer, and every acknowledgement would wait behind report code; in processes they
+share only the CPU. Work is a module-level function and picklable arguments (a `functools.partial` of one
+is fine). Workers start on first use, by `spawn` on every platform (no fork of a process with threads), and
+ignore Ctrl+C: the console sends it to them too, and the server, not they, decides when to stop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sqlite3
+import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dsm.store.database import read_file
 
 T = TypeVar("T")
-Phase = Literal["waiting", "running", "abandoned"]
+WORKER_NICENESS = 10
+
+
+def _worker_start() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _lower_priority()
+    threading.Thread(target=_exit_with_the_server, name="dsm-report-watch", daemon=True).start()
+
+
+def _exit_with_the_server() -> None:
+    """A worker outlives a server killed outright (its queue's pipe stays open in the worker): leave with it."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+
+def _lower_priority() -> None:
+    """Below the server's own process: when the CPU is short, acknowledgements go first, reports wait."""
+    if sys.platform == "win32":
+        import ctypes
+
+        below_normal = 0x4000  # BELOW_NORMAL_PRIORITY_CLASS
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+    else:
+        os.nice(WORKER_NICENESS)
 
 
 class ReportPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dsm-report")
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
+        )
         self._lock = threading.Lock()
-        self._waiting = 0
-        self._running = 0
+        self._pending = 0  # submitted, not finished: the first `workers` run, the others wait in order
         self.completed = 0
 
-    async def run(self, work: Callable[[], T]) -> T:
-        """`work()` in one of the pool's threads, once a worker is free."""
-        phase: list[Phase] = ["waiting"]
-
-        def counted() -> T | None:
-            with self._lock:
-                if phase[0] == "abandoned":  # its caller went away while it waited
-                    return None
-                phase[0] = "running"
-                self._waiting -= 1
-                self._running += 1
-            try:
-                return work()
-            finally:
-                with self._lock:
-                    self._running -= 1
-                    self.completed += 1
-
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` in a worker process, once one is free."""
         with self._lock:
-            self._waiting += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, counted)  # type: ignore[return-value]
-        finally:
-            with self._lock:
-                if phase[0] == "waiting":
-                    phase[0] = "abandoned"
-                    self._waiting -= 1
+            self._pending += 1
+        future = self._executor.submit(work, *args)
+        future.add_done_callback(self._finished)
+        return await asyncio.wrap_future(future)
+
+    async def read(self, path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+        """`job(connection)` on a read-only connection to the database at `path`, in a worker process."""
+        return await self.run(read_file, path, job)
+
+    def _finished(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending -= 1
+            self.completed += not future.cancelled()
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
+            pending = self._pending
             return {
                 "workers": self.workers,
-                "running": self._running,
-                "waiting": self._waiting,
+                "running": min(pending, self.workers),
+                "waiting": max(0, pending - self.workers),
                 "completed": self.completed,
             }
 

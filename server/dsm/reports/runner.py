@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from dsm.reports.engine import generate_report
@@ -14,11 +15,12 @@ from dsm.store.reports import Report, save_job
 async def compute(
     db: Database, user_id: int, report_type: str, options: dict[str, Any], now: float, pool: ReportPool | None = None
 ) -> Report:
-    """Build a report (not saved) off the event loop: in `pool` when given (the server's bounded pool), else in a
-    worker thread. Invalid options raise `invalid_body`."""
+    """Build a report (not saved) off the event loop: in `pool` when given (the server's bounded pool of
+    processes), else in a worker thread (the command line). Invalid options raise `invalid_body`."""
     if pool is None:
         return await db.read(lambda conn: generate_report(conn, user_id, report_type, options, now))
-    return await pool.run(lambda: db.read_here(lambda conn: generate_report(conn, user_id, report_type, options, now)))
+    job = partial(generate_report, user_id=user_id, report_type=report_type, options=options, now=now)
+    return await pool.read(db.path, job)
 
 
 async def generate_and_save(

@@ -63,11 +63,7 @@ class Database:
 
     async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run a synchronous read function on a fresh connection in a worker thread (for heavy reports)."""
-        return await asyncio.to_thread(_read_with, self.path, job)
-
-    def read_here(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """`read` in the calling thread: for work already on a pool's thread (`dsm.reports.pool`)."""
-        return _read_with(self.path, job)
+        return await asyncio.to_thread(read_file, self.path, job)
 
     def size_bytes(self) -> int:
         total = 0
@@ -104,7 +100,8 @@ def _migrate_file(path: Path, now: float) -> None:
     open_migrated(path, now).close()
 
 
-def _read_with(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+def read_file(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+    """`job(connection)` on a fresh read connection to `path`, in the calling thread (or report process)."""
     conn = open_connection(path, readonly=True)
     try:
         return job(conn)

@@ -45,7 +45,7 @@ async def export_report(ctx: OpContext, body: Body) -> Body:
     fmt = choice(body, "format", "", tuple(EXPORTERS)) or "json"
     report = await fetch(ctx, body)
     # Rendering (HTML charts above all) is report work: in the bounded pool, off the event loop.
-    return (await ctx.services.reports.run(lambda: export(report, fmt))).to_wire()
+    return (await ctx.services.reports.run(export, report, fmt)).to_wire()
 
 
 OPS: dict[str, Handler] = {
