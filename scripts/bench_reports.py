@@ -35,6 +35,7 @@ from dsm.store.events import INSERT_SQL
 DAY = 86400
 DAYS = 30
 FIRST_DAY = 20400
+NOW = (FIRST_DAY + DAYS) * DAY + 3600.0  # the benchmark's clock: an hour after its last day, every day closed
 OPS = ("getData", "getData", "getData", "listKeys", "listDataStores", "listVersions")
 DATASTORES = ("PlayerData", "Inventory", "GameSettings", "Leaderboards")
 FEATURES = ("explorer", "editor", "search", "analytics", "settings")
@@ -78,14 +79,14 @@ def event_rows(total: int, users: int, seed: int = 1) -> Iterator[tuple[Any, ...
 def insert_job(batch: list[tuple[Any, ...]]) -> Callable[[sqlite3.Connection], None]:
     def job(conn: sqlite3.Connection) -> None:
         conn.executemany(INSERT_SQL, batch)
-        rollups.observe(conn, batch)
+        rollups.observe(conn, batch, NOW)
 
     return job
 
 
 async def fill(path: Path, total: int, users: int) -> float:
     started = time.perf_counter()
-    db = await Database.open(path)
+    db = await Database.open(path, lambda: NOW)
     batch: list[tuple[Any, ...]] = []
     done = 0
     for row in event_rows(total, users):
@@ -223,7 +224,7 @@ def bench(total: int, users: int, workdir: Path, repeat: int) -> list[tuple[Any,
     size_mb = path.stat().st_size / 1e6
     print(f"  stored in {fill_seconds:.1f}s ({total / fill_seconds:,.0f} events/s), {size_mb:,.0f} MB", file=sys.stderr)
     conn = open_connection(path, readonly=True)
-    now = (FIRST_DAY + DAYS) * DAY + 3600.0
+    now = NOW
     day = (FIRST_DAY + DAYS - 1) * DAY
     week = (day - 6 * DAY, day + DAY)
     results = []
