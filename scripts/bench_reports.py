@@ -28,6 +28,7 @@ from dsm.analytics import rollups
 from dsm.analytics.sketch import RELATIVE_ERROR
 from dsm.reports.common import day_text
 from dsm.reports.engine import generate_report
+from dsm.reports.model import section_by_id
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.events import INSERT_SQL
@@ -231,16 +232,22 @@ def bench(total: int, users: int, workdir: Path, repeat: int) -> list[tuple[Any,
     try:
         daily_ms, daily = timed(lambda: generate_report(conn, 1, "DAILY_SUMMARY", {"date": day_text(day)}, now), repeat)
         raw_daily_ms, raw_d = timed(lambda: raw_daily(conn, 1, day), max(1, repeat // 2))
-        ok_daily = check(daily.body["operations"], raw_d["ops"]) and daily.body["metrics"][0]["value"] == sum(
-            raw_d["today"]["kinds"].values()
-        )
+        ok_daily = check(section_by_id(daily.body, "operations")["rows"], raw_d["ops"]) and daily.body["metrics"][0][
+            "value"
+        ] == sum(raw_d["today"]["kinds"].values())
         results.append((total, "DAILY_SUMMARY", daily_ms, raw_daily_ms, ok_daily))
         perf_ms, perf = timed(
             lambda: generate_report(conn, 1, "PERFORMANCE_ANALYSIS", {"from": week[0], "to": week[1]}, now), repeat
         )
         raw_perf_ms, raw_p = timed(lambda: raw_performance(conn, 1, *week), max(1, repeat // 2))
         results.append(
-            (total, "PERFORMANCE_ANALYSIS", perf_ms, raw_perf_ms, check(perf.body["operations"], raw_p["ops"]))
+            (
+                total,
+                "PERFORMANCE_ANALYSIS",
+                perf_ms,
+                raw_perf_ms,
+                check(section_by_id(perf.body, "operations")["rows"], raw_p["ops"]),
+            )
         )
     finally:
         conn.close()

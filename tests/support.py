@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
+
+from dsm.app import PORT, make_app
+from dsm.config import ServerConfig
 
 # Noon UTC of a fixed day: tests never depend on today's date, and a test's few seconds never cross midnight.
 FIXED_NOW = 1_781_524_800.0  # 2026-06-15T12:00:00Z
@@ -21,6 +27,36 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.at += seconds
+
+
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    port: int
+    runner: web.AppRunner
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        return self.runner.app
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    app[PORT][0] = port
+    return RunningServer(config, port, runner)
 
 
 def event(
@@ -42,3 +78,22 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def section(body: dict[str, Any], section_id: str) -> dict[str, Any]:
+    """A report body's section by id (a KeyError names it when the body has none)."""
+    for part in body["sections"]:
+        if part["id"] == section_id:
+            return part
+    raise KeyError(section_id)
+
+
+def section_rows(body: dict[str, Any], section_id: str) -> list[dict[str, Any]]:
+    """The rows of a table/operations/errors/bars section, the points of a series, the items of facts/findings."""
+    part = section(body, section_id)
+    return part["points"] if part["kind"] == "series" else part["items"] if "items" in part else part["rows"]
+
+
+def fact_values(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """name -> value of a list of facts (a facts section's items or a finding's facts)."""
+    return {item["name"]: item["value"] for item in items}
