@@ -189,8 +189,11 @@ class StudioBed:
             key = str(key)
             return [json.dumps(self.settings[key])] if key in self.settings else [None]
 
-        def set_setting(key: Any, text: Any) -> list[Any]:
-            self.settings[str(key)] = json.loads(str(text))
+        def set_setting(key: Any, text: Any = None) -> list[Any]:
+            if text is None:
+                self.settings.pop(str(key), None)  # SetSetting(key, nil) removes the key, as in Studio
+            else:
+                self.settings[str(key)] = json.loads(str(text))
             return []
 
         def days_from_civil(y: Any, m: Any, d: Any) -> list[Any]:
