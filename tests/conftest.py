@@ -12,6 +12,7 @@ from aiohttp import web
 from dsm.app import PORT, make_app
 from dsm.config import ServerConfig
 from dsm.link.client import LinkClient
+from support import ManualClock
 
 
 @dataclass
@@ -50,8 +51,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(db_path: Path) -> ServerConfig:
-    return ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0)
+def clock() -> ManualClock:
+    """The companion's clock in a test: a fixed instant the test moves by hand."""
+    return ManualClock()
+
+
+@pytest.fixture
+def config(db_path: Path, clock: ManualClock) -> ServerConfig:
+    return ServerConfig(db_path=db_path, host="127.0.0.1", port=0, schedule_interval=0, clock=clock)
 
 
 @pytest.fixture

@@ -6,6 +6,22 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+# Noon UTC of a fixed day: tests never depend on today's date, and a test's few seconds never cross midnight.
+FIXED_NOW = 1_781_524_800.0  # 2026-06-15T12:00:00Z
+
+
+class ManualClock:
+    """The companion's injectable clock for tests: reads the time the test set, moved only by the test."""
+
+    def __init__(self, at: float = FIXED_NOW) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += seconds
+
 
 def event(
     seq: int,

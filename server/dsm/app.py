@@ -44,8 +44,9 @@ async def api_status(request: web.Request) -> web.Response:
 
 def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-        db = await Database.open(config.db_path)
-        app[SERVICES] = Services(config=config, db=db, events=EventStore([rollups.observe]))
+        db = await Database.open(config.db_path, config.clock)
+        events = EventStore([rollups.observe], config.clock)
+        app[SERVICES] = Services(config=config, db=db, events=events)
         yield
         await db.close()  # commits whatever the writer still holds
 

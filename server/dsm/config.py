@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsm.clock import Clock, system_clock
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 34873
 APP_DIR_NAME = "DataStoreManagerPro"
@@ -40,6 +42,8 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     # Seconds between runs of the background schedule (retention, automatic reports); 0 disables it.
     schedule_interval: float = 60.0
+    # Every timestamp the companion makes comes from here; tests and the plugin's test bed pass their own.
+    clock: Clock = field(default=system_clock, compare=False)
 
 
 def user_data_dir() -> Path:

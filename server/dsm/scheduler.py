@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from dsm.clock import now
+from dsm.clock import Clock
 from dsm.reports.runner import generate_and_save
 from dsm.store.codec import unpack
 from dsm.store.database import Database
@@ -50,7 +50,7 @@ class TickResult:
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Callable[[], float] = now) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
 
@@ -131,7 +131,7 @@ def scheduler_context(services_key: web.AppKey[Any]) -> Callable[[web.Applicatio
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         services = app[services_key]
-        scheduler = Scheduler(services.db)
+        scheduler = Scheduler(services.db, services.clock)
         task = asyncio.create_task(scheduler.run(services.config.schedule_interval), name="dsm-scheduler")
         yield
         task.cancel()

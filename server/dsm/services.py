@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from dsm import __version__
+from dsm.clock import Clock
 from dsm.config import ServerConfig
 from dsm.link.hub import Hub
 from dsm.store.database import Database
@@ -20,7 +21,14 @@ class Services:
     hub: Hub = field(default_factory=Hub)
     version: str = __version__
     started_monotonic: float = field(default_factory=time.monotonic)
-    started_at: float = field(default_factory=time.time)
+    started_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started_at = self.started_at or self.clock()
+
+    @property
+    def clock(self) -> Clock:
+        return self.config.clock
 
     def uptime(self) -> float:
         return time.monotonic() - self.started_monotonic

@@ -103,7 +103,7 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
     tree = built_plugin(tmp_path)
     # The companion was chosen by a version that kept settings under keys with periods: it is found and moved.
     settings: dict[str, Any] = {LEGACY_URL_SETTING: companion.ws_url}
-    with StudioBed(tree, user_id=USER, settings=settings) as bed:
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
         bed.eval(OPEN_AND_BROWSE)
@@ -140,7 +140,7 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
 def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_path: Path, companion: Companion):
     tree = built_plugin(tmp_path)
     settings: dict[str, Any] = {URL_SETTING: stored_setting(companion.ws_url)}
-    with StudioBed(tree, user_id=USER, settings=settings) as bed:
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
         bed.eval(OPEN_AND_BROWSE)
@@ -165,7 +165,7 @@ def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_
     assert saved_ids and not saved_ids & first_session  # never sent before Studio closed
 
     companion.restart()
-    with StudioBed(tree, user_id=USER, settings=settings) as bed:  # Studio opens again
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:  # Studio opens again
         bed.start_plugin()
         bed.advance(10)
         second_session = sent_event_ids(bed)

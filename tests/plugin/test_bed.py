@@ -33,6 +33,20 @@ def test_rojo_folder_layout_becomes_scripts_modules_and_folders() -> None:
     assert all(c.class_name == "ModuleScript" for c in data.children)
 
 
+def test_a_folder_with_init_plugin_luau_loads_as_the_plugin_script_and_runs(tmp_path: Path) -> None:
+    (tmp_path / "init.plugin.luau").write_text('plugin:SetSetting("answer", require(script.Answer))\n')
+    (tmp_path / "Answer.luau").write_text("return 42\n")
+    root = load(tmp_path, "Plug")
+    assert (root.class_name, [(c.class_name, c.name) for c in root.children]) == (
+        "Script",
+        [("ModuleScript", "Answer")],
+    )
+    with StudioBed(tmp_path) as bed:
+        bed.start_plugin()
+        bed.flush()
+        assert bed.settings == {"answer": 42}
+
+
 def test_instance_tree_objects_load_and_run() -> None:
     tree = TreeNode(
         "Script",
@@ -153,3 +167,33 @@ def test_the_emulation_refuses_to_boot_when_surface_and_implementation_disagree(
     monkeypatch.setattr(surface, "CLASSES", changed)
     with pytest.raises(RuntimeError, match="Folder:NotImplementedAnywhere is listed but not implemented"):
         StudioBed(FIXTURE_PLUGIN)
+
+
+def test_the_companion_a_bed_starts_keeps_the_beds_virtual_time() -> None:
+    code = """
+    local HttpService = game:GetService("HttpService")
+    local client = HttpService:CreateWebStreamClient(Enum.WebStreamClientType.WebSocket, { Url = TestBed.serverUrl() })
+    local replies = {}
+    client.MessageReceived:Connect(function(text)
+        local frame = HttpService:JSONDecode(text)
+        replies[frame.re] = frame.body
+    end)
+    client.Opened:Wait()
+    client:Send(HttpService:JSONEncode({ id = "h", op = "hello", body = {
+        protocol = 1, plugin = { version = "test" }, user = { id = 77 },
+        studio = { placeId = 0, gameId = 0, sessionId = "S" } } }))
+    client:Send(HttpService:JSONEncode({ id = "a", op = "analytics.current" }))
+    TestBed.waitFor(function() return replies.a ~= nil end)
+    local before = { os.time(), replies.a.timestamp }
+    TestBed.advance(3 * 86400 + 5)
+    client:Send(HttpService:JSONEncode({ id = "b", op = "analytics.current" }))
+    TestBed.waitFor(function() return replies.b ~= nil end)
+    client:Close()
+    return before[1], before[2], os.time(), replies.b.timestamp
+    """
+    start = 1_900_000_000.0  # 2030-03-17, far from today's real date
+    with StudioBed(FIXTURE_PLUGIN, start_time=start) as bed:
+        studio_then, companion_then, studio_now, companion_now = bed.eval(code, virtual_limit=4 * 86400)
+    assert studio_then == start and abs(companion_then - start) < 1
+    assert studio_now >= start + 3 * 86400 + 5
+    assert abs(companion_now - studio_now) < 1

@@ -29,6 +29,12 @@ CASES = [
     ("no name", {"tree": {"$className": "Folder"}}, {}, '"name" must be a non-empty string'),
     ("no tree", {"name": "X"}, {}, '"tree" must be an object'),
     ("unknown key", {"name": "X", "tree": {"$className": "Folder"}, "tre": 1}, {}, "unknown project key(s) tre"),
+    (
+        "sync rules",
+        {"name": "X", "tree": {"$className": "Folder"}, "syncRules": [{"pattern": "*.s.luau", "use": "pluginScript"}]},
+        {},
+        "unknown project key(s) syncRules (syncRules is not supported: name files by Rojo's default rules",
+    ),
     ("bad ignore list", {"name": "X", "tree": {}, "globIgnorePaths": "*.lua"}, {}, '"globIgnorePaths" must be'),
     ("unknown $ key", _tree({"$className": "Folder", "$attributes": {}}), {}, "unsupported key '$attributes'"),
     ("child not object", _tree({"$className": "Folder", "Kid": 3}), {}, "tree.Kid must be an object"),

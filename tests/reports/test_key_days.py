@@ -14,23 +14,14 @@ from dsm.analytics.buckets import DAY, bucket_rows
 from dsm.store.connection import open_connection
 from dsm.store.events import EventStore, parse_events
 from dsm.store.migrations import migrate
+from support import ManualClock
 
 D0 = 1_795_000_000 // DAY * DAY  # a UTC day start
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock(D0 + 10 * 3600)
-    monkeypatch.setattr(rollups, "time", fake)
-    return fake
+def clock() -> ManualClock:
+    return ManualClock(D0 + 10 * 3600)
 
 
 def _events(rng: random.Random, prefix: str, day: float, n: int) -> list[dict[str, Any]]:
@@ -55,9 +46,9 @@ def _events(rng: random.Random, prefix: str, day: float, n: int) -> list[dict[st
     return out
 
 
-def _append(conn: sqlite3.Connection, events: list[dict[str, Any]], user: int = 1) -> None:
+def _append(conn: sqlite3.Connection, clock: ManualClock, events: list[dict[str, Any]], user: int = 1) -> None:
     conn.execute("BEGIN")
-    EventStore([rollups.observe]).append_job(parse_events(user, events, 100_000))(conn)
+    EventStore([rollups.observe], clock).append_job(parse_events(user, events, 100_000, clock()))(conn)
     conn.execute("COMMIT")
 
 
@@ -91,14 +82,14 @@ def _loaded_keys(conn: sqlite3.Connection, start: float, end: float) -> dict[Any
     return _figures(periods.load(conn, 1, start, end, parts=("keys",)).keys)
 
 
-def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path: Path, clock: FakeClock) -> None:
+def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path: Path, clock: ManualClock) -> None:
     rng = random.Random(7)
     conn = open_connection(tmp_path / "k.sqlite3")
-    migrate(conn)
+    migrate(conn, clock())
     assert rollups.keys_closed_through(conn) == D0
     past = _events(rng, "past", D0 - DAY, 200)
     today = _events(rng, "today", D0, 300)
-    _append(conn, past + today)
+    _append(conn, clock, past + today)
     # the past day's per-key rows are kept as events arrive; the open day's are not
     buckets = {b for (b,) in conn.execute("SELECT DISTINCT bucket FROM rollup_keys")}
     assert buckets == {D0 - DAY}
@@ -106,12 +97,12 @@ def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path
     for start, end in ((D0 - DAY, D0 + DAY), (D0, D0 + DAY), (D0 - DAY + 3600, D0 + 5 * 3600)):
         assert _loaded_keys(conn, start, end) == _raw_keys(conn, start, end)
 
-    clock.now = D0 + DAY + 3600  # the next day: the first commit closes the day before
+    clock.at = D0 + DAY + 3600  # the next day: the first commit closes the day before
     late = _events(rng, "late", D0, 20)  # resent after midnight, still for the closed day
-    _append(conn, late + _events(rng, "next", D0 + DAY, 50))
+    _append(conn, clock, late + _events(rng, "next", D0 + DAY, 50))
     assert rollups.keys_closed_through(conn) == D0 + DAY
     assert {b for (b,) in conn.execute("SELECT DISTINCT bucket FROM rollup_keys")} == {D0 - DAY, D0}
-    _append(conn, _events(rng, "later", D0, 15))  # after the close: added to the day's rows directly
+    _append(conn, clock, _events(rng, "later", D0, 15))  # after the close: added to the day's rows directly
 
     def rows(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
@@ -144,16 +135,16 @@ def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path
     conn.close()
 
 
-def test_a_rebuild_matches_the_rows_kept_on_ingest(tmp_path: Path, clock: FakeClock) -> None:
+def test_a_rebuild_matches_the_rows_kept_on_ingest(tmp_path: Path, clock: ManualClock) -> None:
     rng = random.Random(11)
     conn = open_connection(tmp_path / "r.sqlite3")
-    migrate(conn)
-    _append(conn, _events(rng, "a", D0 - 2 * DAY, 100) + _events(rng, "b", D0, 100))
-    clock.now = D0 + DAY + 60
-    _append(conn, _events(rng, "c", D0 + DAY, 10))
+    migrate(conn, clock())
+    _append(conn, clock, _events(rng, "a", D0 - 2 * DAY, 100) + _events(rng, "b", D0, 100))
+    clock.at = D0 + DAY + 60
+    _append(conn, clock, _events(rng, "c", D0 + DAY, 10))
     incremental = rollups.snapshot(conn)
     conn.execute("BEGIN")
-    rollups.rebuild(conn)
+    rollups.rebuild(conn, clock())
     conn.execute("COMMIT")
     rebuilt = rollups.snapshot(conn)
     for table in rollups.TABLES:

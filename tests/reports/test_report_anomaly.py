@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import report_synth as synth
-from report_db import FIRST_DAY, store_events
+from report_db import FIRST_DAY, store_events, stored_at
 
 from dsm.reports.engine import generate_report
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.settings import update_job
+from support import ManualClock
 
 DAYS = 16
 LAST = (FIRST_DAY + DAYS - 1) * synth.DAY  # the day examined (the default period is its 24 hours)
@@ -75,7 +76,7 @@ def steady(seed: int, inject: bool) -> list[synth.Event]:
 
 
 async def _build(path: Path) -> None:
-    db = await Database.open(path)
+    db = await Database.open(path, ManualClock(stored_at(FIRST_DAY, DAYS)))
     await store_events(db, 1, steady(1, inject=False))
     await store_events(db, 2, steady(1, inject=True))
     await db.close()
@@ -132,8 +133,8 @@ def test_injected_anomalies_are_found_in_their_windows(anomaly_db: Path) -> None
 async def test_thresholds_come_from_the_users_settings(anomaly_db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite3"
     await asyncio.to_thread(shutil.copy, anomaly_db, copy)
-    db = await Database.open(copy)
-    await db.write(update_job(2, {"anomalyDetection": {"zThreshold": 1000, "sweepDistinctKeys": 100}}))
+    db = await Database.open(copy, ManualClock(stored_at(FIRST_DAY, DAYS)))
+    await db.write(update_job(2, {"anomalyDetection": {"zThreshold": 1000, "sweepDistinctKeys": 100}}, db.clock()))
     await db.close()
     body = _detect(copy, 2)
     assert body["method"]["zThreshold"] == 1000 and body["anomalies"] == []

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import shutil
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,13 @@ from dsm.reports.engine import generate_report
 from dsm.store import cache
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
+from support import ManualClock
 
 
-def _report(path: Path, user: int, kind: str, options: dict[str, Any], now: float | None = None) -> dict[str, Any]:
+def _report(path: Path, user: int, kind: str, options: dict[str, Any], now: float) -> dict[str, Any]:
     conn = open_connection(path, readonly=True)
     try:
-        return generate_report(conn, user, kind, options, time.time() if now is None else now).body
+        return generate_report(conn, user, kind, options, now).body
     finally:
         conn.close()
 
@@ -37,7 +37,7 @@ def _metric(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_performance_analysis(history: History) -> None:
     start, end = history.day(20), history.day(27)
-    body = _report(history.path, 2, "PERFORMANCE_ANALYSIS", {"from": start, "to": end, "limit": 5})
+    body = _report(history.path, 2, "PERFORMANCE_ANALYSIS", {"from": start, "to": end, "limit": 5}, history.now)
     events = synth.within(history.events[2], start, end)
     previous = synth.within(history.events[2], start - 7 * synth.DAY, start)
     stats, prev_stats = synth.op_stats(events), synth.op_stats(previous)
@@ -83,10 +83,10 @@ def test_performance_analysis(history: History) -> None:
 async def _with_cache(history: History, tmp_path: Path, entries: list[tuple[str, str, Any, float]]) -> Path:
     copy = tmp_path / "copy.sqlite3"
     shutil.copy(history.path, copy)
-    db = await Database.open(copy)
+    db = await Database.open(copy, ManualClock(history.now))
     for ds, key, value, ttl in entries:
         address = cache.CacheAddress("value", ds, "global", key)
-        await db.write(cache.put_job(1, address, {"value": value, "keyInfo": {}}, ttl))
+        await db.write(cache.put_job(1, address, {"value": value, "keyInfo": {}}, ttl, db.clock()))
     await db.close()
     return copy
 
@@ -97,7 +97,7 @@ async def test_datastore_audit(history: History, tmp_path: Path) -> None:
         history, tmp_path, [("PlayerData", "player_1", {"coins": 1}, -1), ("PlayerData", near, 5, 3600)]
     )
     start, end = history.day(0), history.end
-    body = _report(path, 1, "DATASTORE_AUDIT", {"from": start, "to": end, "limit": 1000})
+    body = _report(path, 1, "DATASTORE_AUDIT", {"from": start, "to": end, "limit": 1000}, history.now)
     events = [e for e in history.events[1] if e["kind"] == "datastore" and e.get("key")]
     expected: dict[tuple[str, str, str], dict[str, Any]] = {}
     for e in events:
@@ -141,7 +141,7 @@ def _navigation(events: list[synth.Event]) -> tuple[dict[str, list[float]], Coun
 
 def test_usage_analytics(history: History) -> None:
     start, end = history.day(10), history.day(17)
-    body = _report(history.path, 3, "USAGE_ANALYTICS", {"from": start, "to": end, "limit": 50})
+    body = _report(history.path, 3, "USAGE_ANALYTICS", {"from": start, "to": end, "limit": 50}, history.now)
     events = synth.within(history.events[3], start, end)
     durations, paths = _navigation(events)
     views = {r["view"]: r for r in body["views"]}
@@ -161,7 +161,7 @@ def test_usage_analytics(history: History) -> None:
 
 def test_historical_comparison_of_two_periods(history: History) -> None:
     start, end = history.day(20) + 1800, history.day(27) + 1800  # not day-aligned: raw edges are read too
-    body = _report(history.path, 1, "HISTORICAL_COMPARISON", {"from": start, "to": end})
+    body = _report(history.path, 1, "HISTORICAL_COMPARISON", {"from": start, "to": end}, history.now)
     now_events = synth.within(history.events[1], start, end)
     then_events = synth.within(history.events[1], start - (end - start), start)
     assert body["baselinePeriod"] == {"from": start - (end - start), "to": start}
@@ -195,7 +195,7 @@ async def test_custom_key_pattern_analysis(history: History, tmp_path: Path) -> 
         "filters": {"datastoreName": "PlayerData"},
         "limit": 1000,
     }
-    body = _report(path, 1, "CUSTOM_ANALYSIS", options)
+    body = _report(path, 1, "CUSTOM_ANALYSIS", options, history.now)
     matching = Counter(
         e["key"]
         for e in history.events[1]
@@ -222,10 +222,10 @@ async def test_custom_key_pattern_analysis(history: History, tmp_path: Path) -> 
 def test_custom_operation_breakdown_and_error_analysis(history: History) -> None:
     window = {"from": history.day(3), "to": history.day(9)}
     events = synth.within(history.events[2], window["from"], window["to"])
-    ops = _report(history.path, 2, "CUSTOM_ANALYSIS", {"analysis": "operation_breakdown", **window})
+    ops = _report(history.path, 2, "CUSTOM_ANALYSIS", {"analysis": "operation_breakdown", **window}, history.now)
     assert {r["name"]: r["count"] for r in ops["operations"]} == {
         k: v["count"] for k, v in synth.op_stats(events).items()
     }
-    errs = _report(history.path, 2, "CUSTOM_ANALYSIS", {"analysis": "error_analysis", **window})
+    errs = _report(history.path, 2, "CUSTOM_ANALYSIS", {"analysis": "error_analysis", **window}, history.now)
     assert Counter({(r["category"], r["code"]): r["count"] for r in errs["errors"]}) == synth.errors(events)
     assert sum(p["errors"] for p in errs["series"]["errors"]) == sum(synth.errors(events).values())

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import report_synth as synth
-from report_db import FIRST_DAY, History, store_events
+from report_db import FIRST_DAY, History, store_events, stored_at
 
 from dsm.analytics import periods, rollups, sketch
 from dsm.analytics.buckets import bucket_rows
@@ -21,6 +21,7 @@ from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
 from dsm.store.migrations import migrate
+from support import FIXED_NOW, ManualClock
 
 
 def _approx_rows(a: dict[str, list[tuple[Any, ...]]], b: dict[str, list[tuple[Any, ...]]]) -> None:
@@ -69,7 +70,7 @@ def test_rebuilt_rollups_equal_the_incrementally_maintained_ones(history: Histor
         assert sum(len(rows) for rows in incremental.values()) > 1000
         seen: list[tuple[int, int]] = []
         conn.execute("BEGIN IMMEDIATE")
-        rollups.rebuild(conn, lambda done, total: seen.append((done, total)), chunk=5000)
+        rollups.rebuild(conn, history.now, lambda done, total: seen.append((done, total)), chunk=5000)
         conn.execute("COMMIT")
         _approx_rows(incremental, rollups.snapshot(conn))
         total = sum(len(v) for v in history.events.values())
@@ -98,10 +99,12 @@ def test_cli_rebuild_prints_progress_and_restores_rollups(history: History, tmp_
 async def test_duplicates_do_not_double_count(db_path: Path) -> None:
     events = synth.history(5, 9, FIRST_DAY, days=6)
     assert len(events) > 300
-    db = await Database.open(db_path)
+    db = await Database.open(db_path, ManualClock(stored_at(FIRST_DAY, 6)))
     try:
         await store_events(db, 9, events)
-        again = await db.write(EventStore([rollups.observe]).append_job(parse_events(9, events[:250], 1000)))
+        again = await db.write(
+            EventStore([rollups.observe], db.clock).append_job(parse_events(9, events[:250], 1000, db.clock()))
+        )
         assert (again.accepted, again.duplicates) == (0, 250)
         await store_events(db, 9, events[100:300] + events[150:200])  # repeated inside one batch, and resent
     finally:
@@ -114,14 +117,16 @@ async def test_duplicates_do_not_double_count(db_path: Path) -> None:
 async def test_a_schema_v1_database_with_events_opens_with_correct_rollups(db_path: Path) -> None:
     events = {4: synth.history(11, 4, FIRST_DAY, days=3), 5: synth.history(11, 5, FIRST_DAY, days=3)}
     conn = open_connection(db_path)
-    assert migrate(conn, target=1) == [1]
+    assert migrate(conn, FIXED_NOW, target=1) == [1]
     conn.execute("BEGIN")
     for user, evs in events.items():
-        EventStore().append_job(parse_events(user, evs, 100_000))(conn)  # a v1 server: no observer
+        EventStore().append_job(parse_events(user, evs, 100_000, FIXED_NOW))(conn)  # a v1 server: no observer
     conn.execute("COMMIT")
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'rollup_counts'").fetchone() is None
     conn.close()
-    db = await Database.open(db_path)  # migration 2 creates and backfills the rollups
+    db = await Database.open(
+        db_path, ManualClock(stored_at(FIRST_DAY, 3))
+    )  # migration 2 creates and backfills the rollups
     await db.close()
     conn = open_connection(db_path, readonly=True)
     try:

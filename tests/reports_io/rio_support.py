@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from dsm.reports.cli import event_store
 from dsm.store.database import Database
 from dsm.store.events import parse_events
 from dsm.store.reports import Report
-from support import rows
+from support import ManualClock, rows
 
 HOSTILE = "<script>alert('x')</script>"
 DAY = 86400.0
@@ -158,8 +159,13 @@ def wire_events(base: float, count: int, session: str = "S1") -> list[dict[str, 
     return out
 
 
+def open_db(path: Path) -> Awaitable[Database]:
+    """A database whose clock stands at noon two days after DAY0, after every event the tests make."""
+    return Database.open(path, ManualClock(DAY0 + 2 * DAY + 12 * 3600))
+
+
 async def append_events(db: Database, user_id: int, events: list[dict[str, Any]]) -> int:
-    result = await db.write(event_store().append_job(parse_events(user_id, events, 100_000)))
+    result = await db.write(event_store(db.clock).append_job(parse_events(user_id, events, 100_000, db.clock())))
     return result.accepted
 
 
@@ -167,7 +173,7 @@ def seed(db_path: Path, user_id: int, events: list[dict[str, Any]]) -> int:
     """Append events to a database file from synchronous code (e.g. before calling the CLI)."""
 
     async def run() -> int:
-        db = await Database.open(db_path)
+        db = await open_db(db_path)
         try:
             return await append_events(db, user_id, events)
         finally:

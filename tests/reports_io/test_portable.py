@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rio_support import DAY, DAY0, append_events, table, wire_events
+from rio_support import DAY, DAY0, append_events, open_db, table, wire_events
 
 from dsm.errors import DsmError
 from dsm.reports.cli import event_store
@@ -41,7 +41,7 @@ def dump(db_path: Path, user_id: int) -> dict[str, list[tuple[Any, ...]]]:
 async def fill_every_store(db: Database, user_id: int) -> None:
     events = wire_events(DAY0, 120)
     assert await append_events(db, user_id, events) == 120
-    await db.write(analytics.touch_session_job(user_id, "S1", 42, 7, "1.2.3"))
+    await db.write(analytics.touch_session_job(user_id, "S1", 42, 7, "1.2.3", db.clock()))
     await db.write(analytics.save_realtime_job(user_id, DAY0 + 60, 12.5, {"fps": 60, "mem": [1, 2]}))
     await db.write(analytics.save_realtime_job(user_id, DAY0 + 120, None, {"fps": 58}))
     address, payload = cache.parse_put(
@@ -53,10 +53,10 @@ async def fill_every_store(db: Database, user_id: int) -> None:
             "keyInfo": {"version": "v1"},
         }
     )
-    await db.write(cache.put_job(user_id, address, payload, 300.0))
-    await db.write(cache.get_job(user_id, address))  # a hit
-    await db.write(cache.get_job(user_id, cache.parse_address({"type": "datastores"})))  # a miss
-    await db.write(settings.update_job(user_id, {"analytics": {"retainDataDays": 45}}))
+    await db.write(cache.put_job(user_id, address, payload, 300.0, db.clock()))
+    await db.write(cache.get_job(user_id, address, db.clock()))  # a hit
+    await db.write(cache.get_job(user_id, cache.parse_address({"type": "datastores"}), db.clock()))  # a miss
+    await db.write(settings.update_job(user_id, {"analytics": {"retainDataDays": 45}}, db.clock()))
     snap = historical.new_snapshot("before launch", "analytics", DAY0 + 500, {"totalEvents": 120})
     await db.write(historical.save_job(user_id, snap))
     await generate_and_save(db, user_id, "DAILY_SUMMARY", {"from": DAY0, "to": DAY0 + DAY}, DAY0 + DAY + 10)
@@ -68,12 +68,12 @@ async def export_doc(db: Database, user_id: int) -> dict[str, Any]:
 
 async def import_doc(db: Database, user_id: int, doc: Any) -> dict[str, dict[str, int]]:
     parsed = portable.parse_document(doc, user_id)
-    return await db.write(portable.import_job(user_id, parsed, event_store()))
+    return await db.write(portable.import_job(user_id, parsed, event_store(db.clock)))
 
 
 @pytest.fixture
 async def source(tmp_path: Path) -> Any:
-    db = await Database.open(tmp_path / "source.sqlite3")
+    db = await open_db(tmp_path / "source.sqlite3")
     await fill_every_store(db, 7)
     yield db
     await db.close()
@@ -81,7 +81,7 @@ async def source(tmp_path: Path) -> Any:
 
 @pytest.fixture
 async def fresh(tmp_path: Path) -> Any:
-    db = await Database.open(tmp_path / "fresh.sqlite3")
+    db = await open_db(tmp_path / "fresh.sqlite3")
     yield db
     await db.close()
 
@@ -152,13 +152,15 @@ async def test_a_failure_while_writing_rolls_the_whole_import_back(source: Datab
     # Events are written first; this cache row (kind NULL) then fails, after they are in.
     parsed.cache_entries.append((None, "", "", "", b"\x80", 1, 1.0, 2.0))
     with pytest.raises(Exception, match="NOT NULL"):
-        await fresh.write(portable.import_job(9, parsed, event_store()))
+        await fresh.write(portable.import_job(9, parsed, event_store(fresh.clock)))
     assert all(not rows for rows in dump(fresh.path, 9).values())
 
 
 async def test_settings_and_cache_entries_merge_newer_wins(source: Database, fresh: Database) -> None:
     doc = await export_doc(source, 7)
-    await fresh.write(settings.update_job(9, {"analytics": {"retainDataDays": 10}}))  # newer than the file's
+    await fresh.write(
+        settings.update_job(9, {"analytics": {"retainDataDays": 10}}, fresh.clock() + 60)
+    )  # newer than the file's
     result = await import_doc(fresh, 9, doc)
     assert result["imported"]["settings"] == 0
     state = await fresh.read(lambda c: settings.read_state(c, 9))

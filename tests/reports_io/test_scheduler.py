@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,21 +14,14 @@ from dsm.scheduler import Scheduler, last_period
 from dsm.store import settings
 from dsm.store.codec import unpack
 from dsm.store.database import Database
+from support import ManualClock
 
 HOUR = 3600.0
 
 
-class Clock:
-    def __init__(self, at: float) -> None:
-        self.at = at
-
-    def __call__(self) -> float:
-        return self.at
-
-
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "sched.sqlite3")
+    database = await Database.open(tmp_path / "sched.sqlite3", ManualClock(DAY0))
     yield database
     await database.close()
 
@@ -49,7 +41,7 @@ def test_last_period_for_each_frequency() -> None:
 
 async def test_one_summary_per_daily_boundary_however_often_it_ticks(db: Database) -> None:
     await append_events(db, 1, wire_events(DAY0, 100))  # 2026-11-23, 00:00 to 08:15
-    clock = Clock(DAY0 + DAY + 12 * HOUR)
+    clock = ManualClock(DAY0 + DAY + 12 * HOUR)
     scheduler = Scheduler(db, clock)
     first = await scheduler.tick()
     assert [user for user, _ in first.generated] == [1]
@@ -72,8 +64,8 @@ async def test_one_summary_per_daily_boundary_however_often_it_ticks(db: Databas
 async def test_hourly_frequency_and_users_are_scheduled_separately(db: Database) -> None:
     await append_events(db, 1, wire_events(DAY0, 40))  # one event every 5 minutes from 00:00
     await append_events(db, 2, wire_events(DAY0, 40))
-    await db.write(settings.update_job(2, {"reporting": {"reportFrequency": "hourly"}}))
-    clock = Clock(DAY0 + HOUR + 30)
+    await db.write(settings.update_job(2, {"reporting": {"reportFrequency": "hourly"}}, db.clock()))
+    clock = ManualClock(DAY0 + HOUR + 30)
     scheduler = Scheduler(db, clock)
     assert sorted(u for u, _ in (await scheduler.tick()).generated) == [2]  # user 1's day has not ended
     clock.at = DAY0 + 2 * HOUR + 30
@@ -85,8 +77,8 @@ async def test_hourly_frequency_and_users_are_scheduled_separately(db: Database)
 
 async def test_automatic_reports_can_be_turned_off(db: Database) -> None:
     await append_events(db, 1, wire_events(DAY0, 20))
-    await db.write(settings.update_job(1, {"reporting": {"autoGenerateReports": False}}))
-    result = await Scheduler(db, Clock(DAY0 + DAY + 60)).tick()
+    await db.write(settings.update_job(1, {"reporting": {"autoGenerateReports": False}}, db.clock()))
+    result = await Scheduler(db, ManualClock(DAY0 + DAY + 60)).tick()
     assert result.generated == [] and summaries(db, 1) == []
 
 
@@ -96,13 +88,15 @@ async def test_retention_removes_rows_older_than_retain_data_days(db: Database) 
     await append_events(db, 1, wire_events(now - 2 * DAY, 30, session="S2"))  # 2 days old
     await append_events(db, 3, wire_events(DAY0, 10, session="S3"))
     await db.write(
-        settings.update_job(3, {"analytics": {"retainDataDays": 60}, "reporting": {"autoGenerateReports": False}})
+        settings.update_job(
+            3, {"analytics": {"retainDataDays": 60}, "reporting": {"autoGenerateReports": False}}, db.clock()
+        )
     )
     rollups_before = table(
         db.path, "SELECT COUNT(*) FROM rollup_counts WHERE user_id = 1 AND bucket < ?", (now - 30 * DAY,)
     )[0][0]
     assert rollups_before > 0
-    result = await Scheduler(db, Clock(now)).tick()
+    result = await Scheduler(db, ManualClock(now)).tick()
     assert result.removed[1]["events"] == 50
     assert 3 not in result.removed  # keeps 60 days
     assert table(db.path, "SELECT COUNT(*), MIN(ts) >= ? FROM events WHERE user_id = 1", (now - 30 * DAY,))[0] == (
@@ -114,12 +108,12 @@ async def test_retention_removes_rows_older_than_retain_data_days(db: Database) 
         table(db.path, "SELECT COUNT(*) FROM rollup_counts WHERE user_id = 1 AND bucket < ?", (now - 30 * DAY,))[0][0]
         == 0
     )
-    assert (await Scheduler(db, Clock(now)).tick()).removed == {}
+    assert (await Scheduler(db, ManualClock(now)).tick()).removed == {}
 
 
-async def test_a_running_server_generates_yesterdays_summary_once(server_factory, config) -> None:  # type: ignore[no-untyped-def]
+async def test_a_running_server_generates_yesterdays_summary_once(server_factory, config, clock) -> None:  # type: ignore[no-untyped-def]
     running = await server_factory(config, schedule_interval=0.05)
-    today = time.time() // DAY * DAY
+    today = clock() // DAY * DAY
     client = await LinkClient.connect(running.ws_url)
     try:
         await client.hello(5)

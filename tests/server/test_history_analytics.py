@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from dsm.link.client import LinkError
 from support import event, rows
 
 
-async def test_snapshot_of_current_analytics_then_list_and_get(connect):
+async def test_snapshot_of_current_analytics_then_list_and_get(connect, clock):
     client = await connect(1)
-    await client.call("events.append", {"events": [event(1, ts=time.time() - 5)]})
+    await client.call("events.append", {"events": [event(1, ts=clock() - 5)]})
     made = (await client.call("history.snapshot", {"label": "manual_backup"}))["snapshot"]
     assert made["label"] == "manual_backup" and made["category"] == "analytics"
     assert made["id"].startswith("hist_analytics_")
@@ -38,9 +36,9 @@ async def test_snapshot_needs_a_label(connect):
     assert err.value.error["message"].startswith("label")
 
 
-async def test_current_analytics_counts_the_stored_events(connect):
+async def test_current_analytics_counts_the_stored_events(connect, clock):
     client = await connect(1, session_id="SESSION-A")
-    now = time.time()
+    now = clock()
     events = [
         event(1, session="SESSION-A", ts=now - 100, kind="ui", name="button_click", feature="Explorer"),
         event(2, session="SESSION-A", ts=now - 90, kind="ui", name="view_change", feature="Reports"),
@@ -67,9 +65,9 @@ async def test_current_analytics_counts_the_stored_events(connect):
     assert cur["sessionInfo"]["duration"] == pytest.approx(50.0)
 
 
-async def test_history_hourly_buckets_and_realtime_points(connect):
+async def test_history_hourly_buckets_and_realtime_points(connect, clock):
     client = await connect(1)
-    hour = (time.time() // 3600) * 3600
+    hour = (clock() // 3600) * 3600
     await client.call(
         "events.append",
         {
@@ -94,9 +92,9 @@ async def test_history_hourly_buckets_and_realtime_points(connect):
     assert err.value.error["message"].startswith("granularity")
 
 
-async def test_data_clean_removes_only_this_users_old_rows(connect, db_path):
+async def test_data_clean_removes_only_this_users_old_rows(connect, db_path, clock):
     client = await connect(1)
-    now = time.time()
+    now = clock()
     old, recent = now - 40 * 86400, now - 60
     await client.call("events.append", {"events": [event(1, ts=old), event(2, ts=recent)]})
     other = await connect(2)

@@ -12,6 +12,7 @@ from dsm.config import default_db_path
 
 def _rebuild(args: argparse.Namespace) -> int:
     from dsm.analytics import rollups
+    from dsm.clock import system_clock
     from dsm.store.connection import open_connection
     from dsm.store.migrations import migrate
 
@@ -19,14 +20,14 @@ def _rebuild(args: argparse.Namespace) -> int:
     started = time.monotonic()
     conn = open_connection(path)
     try:
-        migrate(conn)  # a new file or an older schema gets its tables first
+        migrate(conn, system_clock())  # a new file or an older schema gets its tables first
 
         def progress(done: int, total: int) -> None:
             print(f"\rrebuilding rollups: {done:,}/{total:,} events", end="", file=sys.stderr, flush=True)
 
         conn.execute("BEGIN IMMEDIATE")
         try:
-            read = rollups.rebuild(conn, progress)
+            read = rollups.rebuild(conn, system_clock(), progress)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -177,7 +176,7 @@ def close_key_days(conn: sqlite3.Connection, now: float) -> None:
     conn.execute("UPDATE rollup_state SET value = ? WHERE name = ?", (end, KEYS_CLOSED))
 
 
-def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow], now: float | None = None) -> None:
+def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow], now: float) -> None:
     """Add event rows into the rollup tables (hourly and daily rows as `GRAINS` says; per-key rows only for
     days already closed), then close the days that ended."""
     _ensure_functions(conn)
@@ -192,12 +191,12 @@ def write_rows(conn: sqlite3.Connection, rows: Iterable[EventRow], now: float | 
         ]
         if rows:
             _upsert(conn, table, rows)
-    close_key_days(conn, time.time() if now is None else now)
+    close_key_days(conn, now)
 
 
-def observe(conn: sqlite3.Connection, rows: list[EventRow]) -> None:
+def observe(conn: sqlite3.Connection, rows: list[EventRow], now: float) -> None:
     """`EventStore` observer: runs in the writer's transaction with exactly the newly stored rows."""
-    write_rows(conn, rows)
+    write_rows(conn, rows, now)
 
 
 EVENT_COLUMNS = (
@@ -206,11 +205,13 @@ EVENT_COLUMNS = (
 )
 
 
-def rebuild(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None = None, chunk: int = 100_000) -> int:
+def rebuild(
+    conn: sqlite3.Connection, now: float, progress: Callable[[int, int], None] | None = None, chunk: int = 100_000
+) -> int:
     """Recompute every rollup from the raw events (inside the caller's transaction); returns events read."""
     for table in TABLES:
         conn.execute(f"DELETE FROM {table}")
-    _set_keys_closed(conn, time.time() // DAY * DAY)
+    _set_keys_closed(conn, now // DAY * DAY)
     total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     done, last_seq = 0, -1
     while True:
@@ -220,7 +221,7 @@ def rebuild(conn: sqlite3.Connection, progress: Callable[[int, int], None] | Non
         if not rows:
             break
         last_seq = rows[-1][0]
-        write_rows(conn, [r[1:] for r in rows])
+        write_rows(conn, [r[1:] for r in rows], now)
         done += len(rows)
         if progress is not None:
             progress(done, total)
@@ -234,20 +235,20 @@ def _set_keys_closed(conn: sqlite3.Connection, day_start: float) -> None:
     )
 
 
-def _migrate_keys_closed(conn: sqlite3.Connection) -> None:
+def _migrate_keys_closed(conn: sqlite3.Connection, now: float) -> None:
     # Per-key rows of today are dropped: from now on they are aggregated when the day closes.
     conn.execute("CREATE TABLE IF NOT EXISTS rollup_state (name TEXT PRIMARY KEY, value REAL NOT NULL)")
-    today = time.time() // DAY * DAY
+    today = now // DAY * DAY
     conn.execute("DELETE FROM rollup_keys WHERE bucket >= ?", (today,))
     _set_keys_closed(conn, today)
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(conn: sqlite3.Connection, now: float) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.execute("CREATE TABLE IF NOT EXISTS rollup_state (name TEXT PRIMARY KEY, value REAL NOT NULL)")
-    read = rebuild(conn)
+    read = rebuild(conn, now)
     if read:
         log.info("backfilled rollups from %d stored events", read)
 

@@ -37,7 +37,7 @@ class Connection:
         self.ws = ws
         self.services = services
         self.user_id: int | None = None
-        self.session_id = time_ordered_id("ses")
+        self.session_id = time_ordered_id("ses", services.clock())
         self._studio_session: str | None = None
         self._binary_pushes = False
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -128,6 +128,7 @@ class Connection:
                     greeting.place_id,
                     greeting.game_id,
                     greeting.plugin_version,
+                    self.services.clock(),
                 )
             )
         state = settings_store.state_from_row(await db.fetchone(settings_store.SELECT_SQL, (greeting.user_id,)))

@@ -66,7 +66,13 @@ def load_project(file: Path, fallback_name: str | None = None) -> Project:
         raise BuildError(f"{file}: a project file must be a JSON object")
     unknown = sorted(set(data) - _PROJECT_KEYS)
     if unknown:
-        raise BuildError(f"{file}: unknown project key(s) {', '.join(unknown)}")
+        hint = (
+            " (syncRules is not supported: name files by Rojo's default rules, e.g. X.server.luau, "
+            "X.client.luau, X.plugin.luau)"
+            if "syncRules" in unknown
+            else ""
+        )
+        raise BuildError(f"{file}: unknown project key(s) {', '.join(unknown)}{hint}")
     name = data.get("name", fallback_name)
     if not isinstance(name, str) or not name:
         raise BuildError(f'{file}: "name" must be a non-empty string')

@@ -1,7 +1,8 @@
 """Builds the instance tree of a Rojo project: project nodes, then files and folders by Rojo's sync rules.
 
-Folders become Folders unless an `init` script takes them over; files are matched by suffix in
-Rojo's order (`.server.luau` before `.luau`, `.model.json` before `.json`), others are skipped.
+Folders become Folders unless a `default.project.json` or an `init` script (scripts.py) takes them
+over; files are matched by suffix in Rojo's order (`.server.luau` before `.luau`, `.model.json` before
+`.json`), others are skipped.
 Children are sorted by file name, so a build does not depend on the order the OS lists a folder.
 """
 
@@ -17,24 +18,15 @@ from typing import Any
 
 from dsm.plugin_build import values
 from dsm.plugin_build.json_lua import json_to_lua
-from dsm.plugin_build.model import BuildError, Enum, Instance
+from dsm.plugin_build.model import BuildError, Instance
 from dsm.plugin_build.project import IgnoreRule, Project, ProjectNode, ignore_rules, load_project
 from dsm.plugin_build.rbxmx import parse_rbxmx
+from dsm.plugin_build.scripts import FILE_SUFFIXES, INIT_SCRIPT_NAMES, INIT_SCRIPTS, ScriptKind, script_instance
 
 log = logging.getLogger(__name__)
 
-RUN_CONTEXT = {"Legacy": 0, "Server": 1, "Client": 2, "Plugin": 3}
-
-# Priority order Rojo uses when a folder holds more than one init file.
-INIT_FILES = (
-    "default.project.json",
-    "init.luau",
-    "init.lua",
-    "init.server.luau",
-    "init.server.lua",
-    "init.client.luau",
-    "init.client.lua",
-)
+# A folder holding this is that project; Rojo looks for it before any init script.
+DEFAULT_PROJECT = "default.project.json"
 
 # Services a project node under a DataModel may name without `$className`.
 SERVICES = frozenset(
@@ -174,8 +166,8 @@ def snapshot_path(path: Path, ctx: Context, watched: set[Path]) -> Instance | No
         return _snapshot_dir(path, ctx, watched)
     if not path.is_file():
         return None
-    if path.name in INIT_FILES[1:]:
-        return None  # these are consumed by their folder
+    if path.name in INIT_SCRIPT_NAMES:
+        return None  # their folder takes them; on their own Rojo makes nothing of them
     for suffix, handler in _FILE_RULES:
         if path.name.endswith(suffix) and len(path.name) > len(suffix):
             return handler(path, path.name[: -len(suffix)], ctx, watched)
@@ -183,10 +175,10 @@ def snapshot_path(path: Path, ctx: Context, watched: set[Path]) -> Instance | No
 
 
 def _snapshot_dir(folder: Path, ctx: Context, watched: set[Path]) -> Instance | None:
-    init = next((folder / n for n in INIT_FILES if (folder / n).is_file()), None)
-    if init is not None and init.name == "default.project.json":
-        root, _ = _snapshot_project(init.resolve(), folder.name, ctx, watched)
+    if (folder / DEFAULT_PROJECT).is_file():
+        root, _ = _snapshot_project((folder / DEFAULT_PROJECT).resolve(), folder.name, ctx, watched)
         return root
+    init = next(((folder / n, kind) for n, kind in INIT_SCRIPTS if (folder / n).is_file()), None)
     children = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if any(rule.ignores(entry) for rule in ctx.ignores):
@@ -197,38 +189,19 @@ def _snapshot_dir(folder: Path, ctx: Context, watched: set[Path]) -> Instance | 
     if init is None:
         inst = Instance(class_name="Folder", name=folder.name, children=children)
     else:
-        inst = _script(init, folder.name, _script_kind(init.name), ctx)
+        init_file, kind = init
+        inst = _script(init_file, folder.name, kind, ctx)
         inst.children = children
     _apply_meta(inst, folder / "init.meta.json", allow_class_name=True)
     return inst
 
 
-def _script_kind(file_name: str) -> str:
-    for kind in ("server", "client", "plugin"):
-        if file_name.endswith((f".{kind}.luau", f".{kind}.lua")):
-            return kind
-    return "module"
-
-
-def _script(file: Path, name: str, kind: str, ctx: Context) -> Instance:
+def _script(file: Path, name: str, kind: ScriptKind, ctx: Context) -> Instance:
     source = _read_text(file).replace("\r\n", "\n")
-    run_context: str | None = None
-    if kind == "module":
-        class_name = "ModuleScript"
-    elif kind == "plugin":
-        class_name, run_context = "Script", "Plugin"
-    elif ctx.emit_legacy_scripts:
-        class_name = "Script" if kind == "server" else "LocalScript"
-        run_context = "Legacy" if kind == "server" else None
-    else:
-        class_name, run_context = "Script", "Server" if kind == "server" else "Client"
-    inst = Instance(class_name=class_name, name=name, properties={"Source": source})
-    if run_context is not None:
-        inst.properties["RunContext"] = Enum(RUN_CONTEXT[run_context])
-    return inst
+    return script_instance(name, kind, source, ctx.emit_legacy_scripts)
 
 
-def _lua_file(kind: str) -> Callable[[Path, str, Context, set[Path]], Instance]:
+def _lua_file(kind: ScriptKind) -> Callable[[Path, str, Context, set[Path]], Instance]:
     def handler(path: Path, name: str, ctx: Context, watched: set[Path]) -> Instance:
         inst = _script(path, name, kind, ctx)
         _apply_meta(inst, path.with_name(f"{name}.meta.json"))
@@ -310,14 +283,7 @@ def _unsupported(kind: str) -> Callable[[Path, str, Context, set[Path]], Instanc
 
 
 _FILE_RULES: list[tuple[str, Callable[[Path, str, Context, set[Path]], Instance | None]]] = [
-    (".server.lua", _lua_file("server")),
-    (".server.luau", _lua_file("server")),
-    (".client.lua", _lua_file("client")),
-    (".client.luau", _lua_file("client")),
-    (".plugin.lua", _lua_file("plugin")),
-    (".plugin.luau", _lua_file("plugin")),
-    (".lua", _lua_file("module")),
-    (".luau", _lua_file("module")),
+    *((suffix, _lua_file(kind)) for suffix, kind in FILE_SUFFIXES),
     (".project.json", _nested_project),
     (".model.json", _json_model),
     (".json", _json_module),

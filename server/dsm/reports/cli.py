@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dsm import __version__
+from dsm.clock import Clock, system_clock
 from dsm.config import default_db_path
 from dsm.errors import DsmError
 from dsm.reports.export import EXPORTERS, export
@@ -35,11 +36,11 @@ class CliError(Exception):
         self.status = status
 
 
-def event_store() -> EventStore:
+def event_store(clock: Clock = system_clock) -> EventStore:
     """The same event observers as the server, so imported events keep the rollups right."""
     from dsm.analytics import rollups
 
-    return EventStore([rollups.observe])
+    return EventStore([rollups.observe], clock)
 
 
 def _run(args: argparse.Namespace, work: Callable[[Database, argparse.Namespace], Awaitable[int]]) -> int:
@@ -106,7 +107,7 @@ def build_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _generate(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
-    report = await generate_and_save(db, user_id, args.type, build_options(args), time.time())
+    report = await generate_and_save(db, user_id, args.type, build_options(args), db.clock())
     print(f"{report.id}\t{report.type}\t{report.title}")
     return 0
 
@@ -169,7 +170,8 @@ class TextProgress:
 
 async def _export(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
-    document = await db.read(lambda c: portable.export_user(c, user_id, time.time(), __version__))
+    at = db.clock()
+    document = await db.read(lambda c: portable.export_user(c, user_id, at, __version__))
     counts = document["counts"]
     progress = TextProgress("export", sum(counts.values()))
     for name, count in counts.items():
@@ -190,7 +192,7 @@ async def _import(db: Database, args: argparse.Namespace) -> int:
     parsed = portable.parse_document(document, user_id)
     progress = TextProgress("import", parsed.total())
     try:
-        result = await db.write(portable.import_job(user_id, parsed, event_store(), progress.update))
+        result = await db.write(portable.import_job(user_id, parsed, event_store(db.clock), progress.update))
     finally:
         progress.close()
     added, skipped = result["imported"], result["skipped"]

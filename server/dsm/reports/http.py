@@ -16,7 +16,6 @@ from typing import Any
 
 from aiohttp import web
 
-from dsm.clock import now
 from dsm.errors import DsmError, invalid, not_found
 from dsm.reports import dashboard
 from dsm.reports.export import EXPORTERS, export
@@ -122,7 +121,7 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
             raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
         report_type = _report_type(str(fields.get("type") or ""), required=True) or ""
         options = _options(fields, is_form)
-        report = await generate_and_save(services.db, user_id, report_type, options, now())
+        report = await generate_and_save(services.db, user_id, report_type, options, services.clock())
         if is_form:
             raise web.HTTPSeeOther(f"/api/reports/{report.id}.html?user={user_id}")
         return web.json_response({"report": report.header(), "user": user_id}, status=201)

@@ -6,17 +6,16 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from dsm.clock import now
 from dsm.store.codec import pack, unpack
 
 GRANULARITIES = {"hourly": 3600, "daily": 86400}
+DAY = 86400.0  # days are UTC days everywhere in the companion
 
 
 def touch_session_job(
-    user_id: int, session_id: str, place_id: int | None, game_id: int | None, plugin_version: str
+    user_id: int, session_id: str, place_id: int | None, game_id: int | None, plugin_version: str, stamp: float
 ) -> Callable[[sqlite3.Connection], None]:
     def job(conn: sqlite3.Connection) -> None:
-        stamp = now()
         conn.execute(
             "INSERT INTO sessions (user_id, session_id, place_id, game_id, plugin_version, first_seen, last_seen)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT (user_id, session_id) DO UPDATE SET last_seen = excluded.last_seen",
@@ -49,8 +48,10 @@ def realtime_points(conn: sqlite3.Connection, user_id: int, since: float) -> lis
     ]
 
 
-def current(conn: sqlite3.Connection, user_id: int, session: str | None, day_start: float) -> dict[str, Any]:
-    """Live counters straight from the stored events: all time, today, this session, per operation."""
+def current(conn: sqlite3.Connection, user_id: int, session: str | None, now: float) -> dict[str, Any]:
+    """Live counters straight from the stored events: all time, today (the UTC day of `now`), this session, per
+    operation."""
+    day_start = now // DAY * DAY
     totals = {
         kind: count
         for kind, count in conn.execute("SELECT kind, COUNT(*) FROM events WHERE user_id = ? GROUP BY kind", (user_id,))
@@ -92,7 +93,7 @@ def current(conn: sqlite3.Connection, user_id: int, session: str | None, day_sta
         ).fetchone()
         session_info.update(events=count, start=start, end=end, duration=(end - start) if count else 0.0)
     return {
-        "timestamp": now(),
+        "timestamp": now,
         "sessionInfo": session_info,
         "summary": {
             "totalEvents": sum(totals.values()),

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 import dsm.analytics.rollups  # noqa: F401  (registers migration 2: rollups)
+from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
 from dsm.store.migrations import migrate
 from dsm.store.writer import Writer
@@ -21,19 +22,20 @@ T = TypeVar("T")
 class Database:
     """Writes go through one batching `Writer`; reads use a separate aiosqlite connection (WAL lets both run)."""
 
-    def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection) -> None:
+    def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection, clock: Clock) -> None:
         self.path = path
+        self.clock = clock
         self.writer = writer
         self._reader = reader
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        await asyncio.to_thread(_migrate_file, path)
+    async def open(cls, path: Path, clock: Clock = system_clock) -> Database:
+        await asyncio.to_thread(_migrate_file, path, clock())
         writer = Writer(path)
         writer.start()
         reader = await aiosqlite.connect(path, isolation_level=None)
         await reader.execute("PRAGMA busy_timeout = 10000")
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, clock)
 
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
         return await self.writer.run(job)
@@ -64,10 +66,10 @@ class Database:
         await self._reader.close()
 
 
-def _migrate_file(path: Path) -> None:
+def _migrate_file(path: Path, now: float) -> None:
     conn = open_connection(path)
     try:
-        migrate(conn)
+        migrate(conn, now)
     finally:
         conn.close()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from dsm.clock import now
+from dsm.clock import Clock, system_clock
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack
 
@@ -75,7 +75,7 @@ ROW_DATASTORE, ROW_SCOPE, ROW_KEY, ROW_LATENCY, ROW_SIZE, ROW_OK, ROW_ERROR_CODE
 ROW_MESSAGE, ROW_FEATURE, ROW_VIEW, ROW_PROPS = 13, 14, 15, 16
 
 EventRow = tuple[Any, ...]
-RowObserver = Callable[[sqlite3.Connection, list[EventRow]], None]
+RowObserver = Callable[[sqlite3.Connection, list[EventRow], float], None]  # (conn, new rows, now)
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
     )
 
 
-def parse_events(user_id: int, raw: Any, max_batch: int) -> list[EventRow]:
+def parse_events(user_id: int, raw: Any, max_batch: int, received: float) -> list[EventRow]:
     """Validate a whole batch before anything is written: one bad event rejects the request."""
     if not isinstance(raw, list):
         if isinstance(raw, dict) and not raw:
@@ -298,22 +298,23 @@ def parse_events(user_id: int, raw: Any, max_batch: int) -> list[EventRow]:
         raise invalid("events", "expected an array")
     if len(raw) > max_batch:
         raise DsmError("too_large", f"events: {len(raw)} events in one request, the limit is {max_batch}")
-    received = now()
     return [_row(user_id, event, f"events[{i}]", received) for i, event in enumerate(raw)]
 
 
 class EventStore:
     """Appends events through the writer; observers see exactly the rows that were new."""
 
-    def __init__(self, observers: list[RowObserver] | None = None) -> None:
+    def __init__(self, observers: list[RowObserver] | None = None, clock: Clock = system_clock) -> None:
         self.observers: list[RowObserver] = list(observers or [])
+        self.clock = clock
 
     def append_job(self, rows: list[EventRow]) -> Callable[[sqlite3.Connection], AppendResult]:
-        observers = self.observers
+        observers, clock = self.observers, self.clock
 
         def notify(conn: sqlite3.Connection, fresh: list[EventRow]) -> None:
+            at = clock()
             for observe in observers:
-                observe(conn, fresh)
+                observe(conn, fresh, at)
 
         def job(conn: sqlite3.Connection) -> AppendResult:
             # INSERT OR IGNORE skips ids already stored (or repeated in the batch). Rows get increasing seq

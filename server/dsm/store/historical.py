@@ -29,7 +29,7 @@ class Snapshot:
 
 
 def new_snapshot(label: str, category: str, created_at: float, body: dict[str, Any]) -> Snapshot:
-    return Snapshot(time_ordered_id(f"hist_{category}"), label, category, created_at, body)
+    return Snapshot(time_ordered_id(f"hist_{category}", created_at), label, category, created_at, body)
 
 
 def save_job(user_id: int, snap: Snapshot) -> Callable[[sqlite3.Connection], Snapshot]:

@@ -10,8 +10,6 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dsm.clock import now
-
 log = logging.getLogger(__name__)
 
 
@@ -19,11 +17,11 @@ log = logging.getLogger(__name__)
 class Migration:
     version: int
     name: str
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[sqlite3.Connection, float], None]  # (connection, now in Unix seconds)
 
 
-def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
-    def run(conn: sqlite3.Connection) -> None:
+def _script(sql: str) -> Callable[[sqlite3.Connection, float], None]:
+    def run(conn: sqlite3.Connection, _now: float) -> None:
         for statement in sql.split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -147,8 +145,8 @@ def applied_versions(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
-    """Apply every migration not yet recorded (up to `target`), each in its own transaction."""
+def migrate(conn: sqlite3.Connection, now: float, target: int | None = None) -> list[int]:
+    """Apply every migration not yet recorded (up to `target`), each in its own transaction; `now` stamps them."""
     done = applied_versions(conn)
     ran: list[int] = []
     for migration in MIGRATIONS:
@@ -157,10 +155,10 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> list[int]:
         log.info("applying migration %d: %s", migration.version, migration.name)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            migration.apply(conn)
+            migration.apply(conn, now)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.name, now()),
+                (migration.version, migration.name, now),
             )
             conn.execute("COMMIT")
         except BaseException:

@@ -272,7 +272,7 @@ def _parse_events(raw: list[Any], user_id: int, path: str) -> list[EventRow]:
         wire.append(event)
         extras.append((props, received))
     try:
-        rows = parse_events(user_id, wire, max_batch=len(wire) + 1)
+        rows = parse_events(user_id, wire, max_batch=len(wire) + 1, received=0.0)  # each row keeps its own
     except DsmError as exc:  # its path starts with "events"; give the path inside the document
         raise DsmError("invalid_body", path + exc.message.removeprefix("events")) from None
     return [(*row[:16], props, received) for row, (props, received) in zip(rows, extras, strict=True)]

@@ -39,7 +39,7 @@ class Report:
 
 
 def new_report(report_type: str, created_at: float, title: str, body: dict[str, Any]) -> Report:
-    return Report(time_ordered_id("rpt"), report_type, created_at, title, body)
+    return Report(time_ordered_id("rpt", created_at), report_type, created_at, title, body)
 
 
 def save_job(user_id: int, report: Report) -> Callable[[sqlite3.Connection], Report]:

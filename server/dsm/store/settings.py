@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dsm.clock import now
 from dsm.errors import invalid
 from dsm.store.codec import pack, unpack
 from dsm.validate import as_object, is_number
@@ -137,11 +136,10 @@ def state_from_row(row: tuple[Any, ...] | None) -> SettingsState:
     return SettingsState(_effective(unpack(row[0])), row[1])
 
 
-def update_job(user_id: int, patch: Settings) -> Callable[[sqlite3.Connection], SettingsState]:
+def update_job(user_id: int, patch: Settings, stamp: float) -> Callable[[sqlite3.Connection], SettingsState]:
     def job(conn: sqlite3.Connection) -> SettingsState:
         row = conn.execute("SELECT body FROM settings WHERE user_id = ?", (user_id,)).fetchone()
         overrides = merge(unpack(row[0]) if row else {}, patch)
-        stamp = now()
         conn.execute(
             "INSERT INTO settings (user_id, body, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",

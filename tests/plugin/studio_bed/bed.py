@@ -19,12 +19,14 @@ from typing import Any
 import pluau
 
 from . import loader, surface
+from .clock import BedClock
 from .net import NetThread
 
 LUAU_DIR = Path(__file__).parent / "luau"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN_SRC = REPO_ROOT / "plugin" / "src"
-DEFAULT_START = 1795564800.0  # 2026-11-25T00:00:00Z
+DEFAULT_PLACE_ID = 1818  # a published place (PlaceId 0 means unpublished: DataStores refuse)
+DEFAULT_GAME_ID = 1818000
 NET_GRACE = 5.0  # real seconds to wait for a reply before letting virtual time move on
 EMULATOR_FILES = ("core.luau", "services.luau", "spec.luau")
 
@@ -87,7 +89,10 @@ class StudioBed:
         user_id: int = 123456,
         settings: dict[str, Any] | None = None,
         players: int = 0,
-        start_time: float = DEFAULT_START,
+        start_time: float | None = None,
+        clock: BedClock | None = None,
+        place_id: int = DEFAULT_PLACE_ID,
+        game_id: int = DEFAULT_GAME_ID,
         root_name: str | None = None,
         spec_name: str = "Spec",
     ) -> None:
@@ -104,9 +109,13 @@ class StudioBed:
         self.env = self._make_env()
         self._call("defineEnums", self._load_surface().get("enums"))
         self._call("buildClasses", self._surface)
-        clock = self.env.get("Clock")
-        clock.set("unixStart", start_time)
-        self._call("bootStudio", user_id, "Place1")
+        # A shared clock (a companion that outlives this Studio session) goes on from where it stands.
+        self.clock = clock if clock is not None else BedClock()
+        if start_time is not None:
+            self.clock.at = float(start_time)
+        self._unix_start = self.clock.at
+        self.env.get("Clock").set("unixStart", self._unix_start)
+        self._call("bootStudio", user_id, "Place1", place_id, game_id)
         self._call("buildGlobals")
         self.env.get("DS").set("players", players)
         if root_name is None and isinstance(source, (str, Path)):
@@ -226,7 +235,7 @@ class StudioBed:
         """ws:// URL of a real companion server started for this bed (on a temp SQLite file)."""
         if self._server_port is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="studio-bed-")
-            self._server_port = self.net.start_companion(Path(self._tmp.name) / "dsm.sqlite3")
+            self._server_port = self.net.start_companion(Path(self._tmp.name) / "dsm.sqlite3", self.clock)
         return f"ws://127.0.0.1:{self._server_port}/ws"
 
     @property
@@ -319,7 +328,9 @@ class StudioBed:
                 raise BedTimeout(f"waiting forever: no timers and no network events can resume it\n{self._trace(rec)}")
             if nxt > virtual_end:
                 raise BedTimeout(f"still running after {virtual_limit} virtual seconds\n{self._trace(rec)}")
-            clock.set("now", max(float(nxt), self.now))
+            moved = max(float(nxt), self.now)
+            clock.set("now", moved)
+            self.clock.at = self._unix_start + moved
 
     def _trace(self, rec: pluau.Table) -> str:
         return str(self._call("threadTrace", rec)[0])

@@ -1,9 +1,10 @@
 """Turn plugin sources into a plain node tree the bed instantiates in the emulated Studio.
 
-Two inputs: a folder in Rojo's layout (`init.server.luau` = the folder is a Script, `init.luau` = the
-folder is a ModuleScript, `X.luau` = ModuleScript, `X.server.luau` = Script, other folders = Folder),
-or any instance tree whose nodes have `class_name`, `name`, `properties` and `children` (for example
-what `dsm.plugin_build.read_rbxmx(path)` returns).
+Two inputs: a folder in Rojo's layout, read by the project's builder (`init.server.luau` or
+`init.plugin.luau` = the folder is a Script, `init.luau` = a ModuleScript, `X.luau` = ModuleScript,
+`X.server.luau` = Script, other folders = Folder; docs/plugin-build.md has every rule), or any
+instance tree whose nodes have `class_name`, `name`, `properties` and `children` (for example what
+`dsm.plugin_build.read_rbxmx(path)` returns).
 """
 
 from __future__ import annotations

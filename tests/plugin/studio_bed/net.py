@@ -11,13 +11,15 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from .clock import BedClock
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +123,11 @@ class NetThread:
             await ws.close()
 
     # --- companion server
-    async def _start_companion(self, db_path: Path, port: int = 0) -> int:
+    async def _start_companion(self, db_path: Path, clock: Callable[[], float], port: int = 0) -> int:
         from dsm.app import PORT, make_app
         from dsm.config import ServerConfig
 
-        config = ServerConfig(db_path=db_path, host="127.0.0.1", port=port, schedule_interval=0)
+        config = ServerConfig(db_path=db_path, host="127.0.0.1", port=port, schedule_interval=0, clock=clock)
         app = make_app(config)
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
@@ -136,9 +138,9 @@ class NetThread:
         self._runners.append(runner)
         return port
 
-    def start_companion(self, db_path: Path, port: int = 0) -> int:
-        """Start a real `dsm` server (on a free port unless one is given); returns the port."""
-        return self.run(self._start_companion(db_path, port))
+    def start_companion(self, db_path: Path, clock: Callable[[], float], port: int = 0) -> int:
+        """Start a real `dsm` server whose time is `clock` (on a free port unless one is given); returns the port."""
+        return self.run(self._start_companion(db_path, clock, port))
 
     async def _stop_companions(self) -> None:
         while self._runners:
@@ -199,11 +201,13 @@ def _reply_to(text: str) -> str | None:
 class Companion:
     """A real `dsm` companion server on a free port, served from its own network thread."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, clock: BedClock | None = None) -> None:
         self.db_path = db_path
+        # Hand the same clock to the StudioBeds that talk to it (`StudioBed(..., clock=companion.clock)`).
+        self.clock = clock if clock is not None else BedClock()
         self.net = NetThread()
         try:
-            self.port = self.net.start_companion(db_path)
+            self.port = self.net.start_companion(db_path, self.clock)
         except BaseException:
             self.net.stop()
             raise
@@ -213,7 +217,7 @@ class Companion:
         self.net.stop_companions()
 
     def restart(self) -> None:
-        self.net.start_companion(self.db_path, self.port)
+        self.net.start_companion(self.db_path, self.clock, self.port)
 
     @property
     def ws_url(self) -> str:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dsm.clock import now
 from dsm.link.context import Body, Handler, OpContext
 from dsm.store import analytics as store
 from dsm.validate import as_object, choice, number, only_keys
-
-DAY = 86400.0
 
 
 async def current(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(), "")
     user_id, session = ctx.user_id, ctx.studio_session
-    day_start = now() // DAY * DAY  # days are UTC days everywhere in the companion
-    return await ctx.services.db.read(lambda conn: store.current(conn, user_id, session, day_start))
+    at = ctx.services.clock()
+    return await ctx.services.db.read(lambda conn: store.current(conn, user_id, session, at))
 
 
 async def history(ctx: OpContext, body: Body) -> Body:
@@ -22,7 +19,7 @@ async def history(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("seconds", "granularity")), "")
     seconds = number(body, "seconds", "", required=False, minimum=0, default=86400.0)
     granularity = choice(body, "granularity", "", ("realtime", *store.GRANULARITIES), required=False, default="hourly")
-    since = now() - float(seconds or 0)
+    since = ctx.services.clock() - float(seconds or 0)
     user_id = ctx.user_id
     if granularity == "realtime":
         points = await ctx.services.db.read(lambda conn: store.realtime_points(conn, user_id, since))
@@ -37,7 +34,7 @@ async def snapshot(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("data", "sessionTime", "timestamp")), "")
     data = as_object(body.get("data"), "data")
     session_time = number(body, "sessionTime", "", required=False, minimum=0)
-    ts = number(body, "timestamp", "", required=False, minimum=0) or now()
+    ts = number(body, "timestamp", "", required=False, minimum=0) or ctx.services.clock()
     row_id = await ctx.services.db.write(store.save_realtime_job(ctx.user_id, float(ts), session_time, data))
     return {"id": row_id, "timestamp": ts}
 

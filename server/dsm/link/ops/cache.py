@@ -12,7 +12,7 @@ async def put(ctx: OpContext, body: Body) -> Body:
     address, payload = store.parse_put(body)
     settings = (await load_settings(ctx, ctx.user_id)).settings
     ttl = float(settings["dataStore"]["cacheTimeout"])
-    result = await ctx.services.db.write(store.put_job(ctx.user_id, address, payload, ttl))
+    result = await ctx.services.db.write(store.put_job(ctx.user_id, address, payload, ttl, ctx.services.clock()))
     return {
         "stored": True,
         "bytes": result.bytes,
@@ -23,14 +23,14 @@ async def put(ctx: OpContext, body: Body) -> Body:
 
 async def get(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("type", "datastore", "scope", "key", "prefix")), "")
-    entry = await ctx.services.db.write(store.get_job(ctx.user_id, store.parse_address(body)))
+    entry = await ctx.services.db.write(store.get_job(ctx.user_id, store.parse_address(body), ctx.services.clock()))
     return {"hit": entry is not None, "entry": entry}
 
 
 async def stats(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(), "")
-    user_id = ctx.user_id
-    return await ctx.services.db.read(lambda conn: store.stats(conn, user_id))
+    user_id, at = ctx.user_id, ctx.services.clock()
+    return await ctx.services.db.read(lambda conn: store.stats(conn, user_id, at))
 
 
 async def clear(ctx: OpContext, body: Body) -> Body:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dsm.clock import now
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.settings import load as load_settings
 from dsm.store import portable
@@ -20,7 +19,7 @@ async def clean(ctx: OpContext, body: Body) -> Body:
     if older_than is None:
         settings = (await load_settings(ctx, ctx.user_id)).settings
         older_than = settings["analytics"]["retainDataDays"] * DAY
-    before = now() - float(older_than)
+    before = ctx.services.clock() - float(older_than)
     removed = await ctx.services.db.write(clean_job(ctx.user_id, before))
     return {"removed": removed, "before": before}
 
@@ -28,8 +27,8 @@ async def clean(ctx: OpContext, body: Body) -> Body:
 async def export_data(ctx: OpContext, body: Body) -> Body:
     """`{}` → `{"data": <export document>}` (format in docs/exports.md)."""
     only_keys(body, frozenset(), "")
-    user_id, version = ctx.user_id, ctx.services.version
-    document = await ctx.services.db.read(lambda conn: portable.export_user(conn, user_id, now(), version))
+    user_id, version, at = ctx.user_id, ctx.services.version, ctx.services.clock()
+    document = await ctx.services.db.read(lambda conn: portable.export_user(conn, user_id, at, version))
     return {"data": document}
 
 

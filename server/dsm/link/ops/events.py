@@ -12,7 +12,7 @@ _FIELDS = frozenset(("events",))
 async def append(ctx: OpContext, body: Body) -> Body:
     only_keys(body, _FIELDS, "")
     services = ctx.services
-    rows = parse_events(ctx.user_id, body.get("events"), services.config.limits.max_batch)
+    rows = parse_events(ctx.user_id, body.get("events"), services.config.limits.max_batch, services.clock())
     if not rows:
         return {"accepted": 0, "duplicates": 0}
     result = await services.db.write(services.events.append_job(rows))

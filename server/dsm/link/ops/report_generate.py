@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dsm.clock import now
 from dsm.errors import invalid
 from dsm.link.context import Body, Handler, OpContext
 from dsm.reports.comparison import compare_saved
@@ -16,7 +15,7 @@ async def generate(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("type", "options")), "")
     report_type = choice(body, "type", "", REPORT_TYPES) or ""
     options = validate_options(report_type, body.get("options"))
-    report = await generate_and_save(ctx.services.db, ctx.user_id, report_type, options, now())
+    report = await generate_and_save(ctx.services.db, ctx.user_id, report_type, options, ctx.services.clock())
     return {"report": report.to_wire()}
 
 

@@ -19,7 +19,7 @@ async def get(ctx: OpContext, body: Body) -> Body:
 async def update(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("patch",)), "")
     patch = store.validate_patch(body.get("patch"))
-    state = await ctx.services.db.write(store.update_job(ctx.user_id, patch))
+    state = await ctx.services.db.write(store.update_job(ctx.user_id, patch, ctx.services.clock()))
     wire = state.to_wire()
     await ctx.services.hub.push_to_others(ctx.user_id, ctx.connection, "settings.changed", wire)
     return wire
