@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from dsm.app import PORT, make_app
 from dsm.config import ServerConfig
 from dsm.link.client import LinkClient
-from support import ManualClock
-
-
-@dataclass
-class RunningServer:
-    config: ServerConfig
-    port: int
-    runner: web.AppRunner
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def app(self) -> web.Application:
-        return self.runner.app
-
-
-async def start_server(config: ServerConfig) -> RunningServer:
-    app = make_app(config)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
-    await site.start()
-    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-    app[PORT][0] = port
-    return RunningServer(config, port, runner)
+from support import ManualClock, RunningServer, start_server
 
 
 @pytest.fixture

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
+
+from dsm.app import PORT, make_app
+from dsm.config import ServerConfig
 
 # Noon UTC of a fixed day: tests never depend on today's date, and a test's few seconds never cross midnight.
 FIXED_NOW = 1_781_524_800.0  # 2026-06-15T12:00:00Z
@@ -42,3 +48,33 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    port: int
+    runner: web.AppRunner
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        return self.runner.app
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    app[PORT][0] = port
+    return RunningServer(config, port, runner)

@@ -10,6 +10,7 @@ from typing import Any
 
 from studio_bed import REPO_ROOT, StudioBed
 from studio_bed.net import Companion
+from studio_bed.process import StudioProcess
 
 from dsm.plugin_build.install import build
 from dsm.plugin_build.rbxmx import read_rbxmx
@@ -164,3 +165,30 @@ def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_
     keys_read = {key for _, kind, name, key in events if kind == "datastore" and name == "getData"}
     assert {"player_1", "player_2"} <= keys_read
     assert ("ui", "widget_close") in {(kind, name) for _, kind, name, _ in events}
+
+
+def test_a_play_test_runs_the_plugin_once_in_one_studio(tmp_path: Path, companion: Companion) -> None:
+    """Play Solo: Studio runs the plugin again in a Server and a Client DataModel, next to the Edit one."""
+    tree = built_plugin(tmp_path)
+    studio = StudioProcess(settings={URL_SETTING: companion.ws_url})
+    for other in range(4):  # other plugins hold 4 of Studio's 6 WebStreamClients
+        assert studio.reserve(0, other)
+    with StudioBed(tree, user_id=USER, studio=studio, clock=companion.clock) as edit:
+        edit.start_plugin()
+        edit.eval("TestBed.click(TestBed.toolbarButton('DataStoreManagerPro'))")
+        edit.advance(5)
+        for data_model in ("Server", "Client"):
+            with StudioBed(tree, user_id=USER, studio=studio, data_model=data_model) as play:
+                play.start_plugin()
+                play.advance(30)
+                assert play.sockets == []
+                assert play.eval("return TestBed.toolbarButton('DataStoreManagerPro') == nil") == [True]
+                assert play.eval("return #TestBed.dataStoreCalls()") == [0]
+                assert not play.errors
+        edit.advance(5)
+        assert [s["state"] for s in edit.sockets] == ["open"]  # the Edit link was never pushed out
+        assert studio.open_web_streams == 5
+        assert not edit.errors
+    sessions = rows(companion.db_path, "SELECT session_id FROM sessions WHERE user_id = ?", (USER,))
+    assert len(sessions) == 1  # one Studio session said hello, not three
+    assert len({e[0].rpartition("-")[0] for e in stored_events(companion.db_path)}) == 1

@@ -89,6 +89,22 @@ def _latency_series(conn: sqlite3.Connection, user_id: int, start: float, end: f
     return points
 
 
+def headline_values(bucket: Bucket) -> list[tuple[str, str, str, float | None, str]]:
+    """The report's figures of a period: (section, name, label, value, unit); also kept by snapshots."""
+    overall = c.op_row("all", c.all_ops(bucket))
+    out: list[tuple[str, str, str, float | None, str]] = [
+        ("totals", "perf.calls", "DataStore calls", overall["count"], "count"),
+        ("totals", "perf.successRate", "Success rate", overall["successRate"], "ratio"),
+    ]
+    out += [("latency", f"perf.{p}", f"Latency {p}", overall[p], "ms") for p in ("p50", "p95", "p99")]
+    budget = sum(r["count"] for r in budget_events(bucket))
+    out.append(("budget", "perf.budgetEvents", "Budget/throttling events", budget, "count"))
+    for row in c.operations(bucket):
+        for field, unit in (("count", "count"), ("successRate", "ratio"), ("p50", "ms"), ("p95", "ms"), ("p99", "ms")):
+            out.append(("operations", f"op.{row['name']}.{field}", f"{row['name']} {field}", row[field], unit))
+    return out
+
+
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
     start, end = c.period(options, now, DEFAULT_DAYS)
     length = end - start
@@ -102,39 +118,9 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         before = prev_ops.get(row["name"])
         row["previousCount"] = before["count"] if before else None
         row["previousP95"] = before["p95"] if before else None
-    overall, prev_overall = c.op_row("all", c.all_ops(cur)), c.op_row("all", c.all_ops(prev))
-    budget, prev_budget = budget_events(cur), budget_events(prev)
-    metrics = [
-        c.metric("totals", "perf.calls", "DataStore calls", overall["count"], "count", prev_overall["count"]),
-        c.metric(
-            "totals", "perf.successRate", "Success rate", overall["successRate"], "ratio", prev_overall["successRate"]
-        ),
-    ]
-    for p in ("p50", "p95", "p99"):
-        metrics.append(c.metric("latency", f"perf.{p}", f"Latency {p}", overall[p], "ms", prev_overall[p]))
-    metrics.append(
-        c.metric(
-            "budget",
-            "perf.budgetEvents",
-            "Budget/throttling events",
-            sum(r["count"] for r in budget),
-            "count",
-            sum(r["count"] for r in prev_budget),
-        )
-    )
-    for row in ops:
-        before = prev_ops.get(row["name"], {})
-        for field, unit in (("count", "count"), ("successRate", "ratio"), ("p50", "ms"), ("p95", "ms"), ("p99", "ms")):
-            metrics.append(
-                c.metric(
-                    "operations",
-                    f"op.{row['name']}.{field}",
-                    f"{row['name']} {field}",
-                    row[field],
-                    unit,
-                    before.get(field),
-                )
-            )
+    prev_values = {name: value for _s, name, _l, value, _u in headline_values(prev)}
+    metrics = [c.metric(s, n, label, v, u, prev_values.get(n)) for s, n, label, v, u in headline_values(cur)]
+    budget = budget_events(cur)
     regressions = _regressions(ops, prev_ops, ratio)
     body: dict[str, Any] = {
         "period": {"from": start, "to": end},

@@ -22,6 +22,7 @@ import pluau
 from . import loader, surface
 from .clock import BedClock
 from .net import NetThread
+from .process import StudioProcess
 from .render import Color, FontBook, Layout, Picture, from_lua, write_pngs
 from .theme import StudioThemes, load_studio_themes
 
@@ -30,9 +31,12 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN_SRC = REPO_ROOT / "plugin" / "src"
 ARTIFACTS = REPO_ROOT / "artifacts"
 PICTURES = ARTIFACTS / "pictures"  # where snapshots go (gitignored)
+DEFAULT_PLACE_ID = 1818  # a published place (PlaceId 0 means unpublished: DataStores refuse)
+DEFAULT_GAME_ID = 1818000
 NET_GRACE = 5.0  # real seconds to wait for a reply before letting virtual time move on
 DEFAULT_WIDGET_HEIGHT = 600  # a snapshot's height when the widget has no size yet
-EMULATOR_FILES = ("core.luau", "services.luau", "inspect.luau", "spec.luau")
+EMULATOR_FILES = ("core.luau", "services.luau", "webstream.luau", "inspect.luau", "spec.luau")
+DATA_MODELS = ("Edit", "Server", "Client")  # Studio's Edit DataModel and a play-test's Server and Client
 
 
 class LuauError(AssertionError):
@@ -95,10 +99,19 @@ class StudioBed:
         players: int = 0,
         start_time: float | None = None,
         clock: BedClock | None = None,
+        place_id: int = DEFAULT_PLACE_ID,
+        game_id: int = DEFAULT_GAME_ID,
         root_name: str | None = None,
         spec_name: str = "Spec",
+        data_model: str = "Edit",
+        studio: StudioProcess | None = None,
     ) -> None:
-        self.settings: dict[str, Any] = settings if settings is not None else {}
+        if data_model not in DATA_MODELS:
+            raise ValueError(f"data_model must be one of {DATA_MODELS}, not {data_model!r}")
+        # Beds given one StudioProcess are DataModels of one Studio: settings and WebStreamClient slots are shared.
+        self.studio = studio if studio is not None else StudioProcess(settings=settings if settings is not None else {})
+        self._owner = StudioProcess.new_owner()
+        self.settings: dict[str, Any] = settings if settings is not None else self.studio.settings
         self.output: list[tuple[str, str]] = []
         self._net: NetThread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -120,7 +133,7 @@ class StudioBed:
             self.clock.at = float(start_time)
         self._unix_start = self.clock.at
         self.env.get("Clock").set("unixStart", self._unix_start)
-        self._call("bootStudio", user_id, "Place1")
+        self._call("bootStudio", user_id, "Place1", place_id, game_id, data_model)
         self._call("buildGlobals")
         self.env.get("DS").set("players", players)
         if root_name is None and isinstance(source, (str, Path)):
@@ -219,9 +232,13 @@ class StudioBed:
         fn("setSetting", set_setting)
         fn("settingsJson", lambda: [json.dumps(self.settings)])
         fn("daysFromCivil", days_from_civil)
-        fn("wsOpen", lambda sid, url: self.net.open(int(sid), str(url)) or [])
+        fn("wsReserve", lambda sid: [self.studio.reserve(self._owner, int(sid))])
+        fn("wsRelease", lambda sid: self.studio.release(self._owner, int(sid)) or [])
+        fn("wsCreate", lambda sid, url: self.net.create(int(sid), str(url)) or [])
+        fn("wsOpen", lambda sid, answer_pings: self.net.open(int(sid), bool(answer_pings)) or [])
         fn("wsSend", lambda sid, text: self.net.send(int(sid), str(text)) or [])
         fn("wsClose", lambda sid: self.net.close(int(sid)) or [])
+        fn("wsAbandon", lambda sid: self.net.abandon(int(sid)) or [])
 
         def theme_color(theme: Any, item: Any, modifier: Any) -> list[Any]:
             if self.themes is None:
@@ -241,6 +258,7 @@ class StudioBed:
         fn("layoutPass", layout_pass)
         fn("writeSnapshot", lambda name: [str(self._write_last(str(name)))])
         fn("socketLog", lambda: [py_to_lua(lua, self.sockets)])
+        fn("openWebStreams", lambda: [self.studio.open_web_streams])
         return py
 
     # ------------------------------------------------------------------ network
@@ -262,7 +280,13 @@ class StudioBed:
         if self._net is None:
             return []
         return [
-            {"url": s.url, "state": s.state, "sent": list(s.sent), "received": list(s.received)}
+            {
+                "url": s.url,
+                "state": s.state,
+                "sent": list(s.sent),
+                "received": list(s.received),
+                "ignoredPings": s.ignored_pings,
+            }
             for _, s in sorted(self._net.sockets.items())
         ]
 
@@ -347,9 +371,12 @@ class StudioBed:
                 raise BedTimeout(f"waiting forever: no timers and no network events can resume it\n{self._trace(rec)}")
             if nxt > virtual_end:
                 raise BedTimeout(f"still running after {virtual_limit} virtual seconds\n{self._trace(rec)}")
-            moved = max(float(nxt), self.now)
+            before = self.now
+            moved = max(float(nxt), before)
             clock.set("now", moved)
             self.clock.at = self._unix_start + moved
+            if self._net is not None:
+                self._net.jump(moved - before)  # the companion's and sockets' timers see the same time pass
 
     def _trace(self, rec: pluau.Table) -> str:
         return str(self._call("threadTrace", rec)[0])
@@ -522,6 +549,7 @@ class StudioBed:
         return None if text is None else json.loads(str(text))
 
     def close(self) -> None:
+        self.studio.release_all(self._owner)
         if self._net is not None:
             self._net.stop()
             self._net = None
