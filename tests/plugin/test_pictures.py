@@ -102,7 +102,6 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.start_plugin()
     bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
     pictures: list[Picture] = []
-    seen: dict[str, list[str]] = {}
 
     def shoot(view: str, must_show: str) -> None:
         for theme in THEMES:
@@ -115,7 +114,6 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
                     f"{picture.name}: {must_show!r} not shown"
                 )
                 pictures.append(picture)
-                seen[picture.name] = texts
         bed.set_theme("Dark")
 
     # Offline: a companion address where nothing listens.

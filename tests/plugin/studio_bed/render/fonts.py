@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .tree import FontFace
 
-ELLIPSIS = "…"
 FALLBACK_EM = 0.55  # width of a character when no font file could be found at all (sans); 0.6 for mono
 
 
