@@ -26,7 +26,9 @@ PORT = web.AppKey("port", list)  # [bound port]; filled in once the site is list
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = request.app[SERVICES]
-    ws = web.WebSocketResponse(max_msg_size=services.config.limits.max_frame_bytes, heartbeat=30.0)
+    # No WebSocket heartbeat: whether Studio answers pings is undocumented, and aiohttp closes a client that
+    # misses a pong. Liveness is the client's `ping` op (the plugin sends one at least every 15 s).
+    ws = web.WebSocketResponse(max_msg_size=services.config.limits.max_frame_bytes, heartbeat=None)
     await ws.prepare(request)
     conn = Connection(ws, services)
     services.hub.add(conn)

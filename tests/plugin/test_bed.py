@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from studio_bed import BedTimeout, LuauError, StudioBed, load
 
 FIXTURE_PLUGIN = Path(__file__).parent / "fixtures" / "mini_plugin"
@@ -197,3 +199,46 @@ def test_the_companion_a_bed_starts_keeps_the_beds_virtual_time() -> None:
     assert studio_then == start and abs(companion_then - start) < 1
     assert studio_now >= start + 3 * 86400 + 5
     assert abs(companion_now - studio_now) < 1
+
+
+def _pinging_server(heartbeat: float) -> web.Application:
+    """Pings every `heartbeat` s and closes a client that misses a pong (aiohttp's rule); answers each request."""
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=heartbeat)
+        await ws.prepare(request)
+        async for msg in ws:
+            await ws.send_str(json.dumps({"re": json.loads(msg.data)["id"]}))
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", handler)
+    return app
+
+
+IDLE_CLIENT = """
+local client = game:GetService("HttpService"):CreateWebStreamClient(Enum.WebStreamClientType.WebSocket, { Url = ... })
+client.Opened:Wait()
+local outcome = nil
+client.MessageReceived:Connect(function() outcome = outcome or "answered" end)
+client.Closed:Connect(function() outcome = outcome or "closed" end)
+for _ = 1, 6 do
+    TestBed.advance(5) -- the server's heartbeat, then its wait for the pong, run on the virtual clock
+end
+if client.ConnectionState == Enum.WebStreamClientState.Open then
+    client:Send('{"id": "1"}') -- a round trip: a close already on its way arrives instead of the answer
+end
+TestBed.waitFor(function() return outcome ~= nil end, 30)
+return outcome
+"""
+
+
+@pytest.mark.parametrize(("answer_pings", "outcome"), [(False, "closed"), (True, "answered")])
+def test_the_client_never_answers_websocket_pings_unless_told_and_servers_see_virtual_time(
+    answer_pings: bool, outcome: str
+) -> None:
+    with StudioBed(FIXTURE_PLUGIN) as bed:
+        port = bed.net.serve(_pinging_server(heartbeat=10.0))
+        bed.eval(f"TestBed.setWebStream({{ answerPings = {str(answer_pings).lower()} }})")
+        assert bed.eval(f"return (function(...) {IDLE_CLIENT} end)('ws://127.0.0.1:{port}/ws')") == [outcome]
+        assert (bed.sockets[0]["ignoredPings"] > 0) is not answer_pings

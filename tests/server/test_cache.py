@@ -74,14 +74,50 @@ async def test_hits_misses_and_bytes_are_counted(connect):
     assert stats["byType"]["value"]["entries"] == 1
 
 
-async def test_entries_expire_after_the_users_cache_timeout(connect):
+async def test_an_expired_entry_is_kept_and_returned_stale_with_its_age(connect, clock):
+    client = await connect(1)
+    await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 60}}})
+    put = await client.call("cache.put", {"type": "value", "datastore": "D", "key": "k", "value": {"level": 3}})
+    clock.advance(45)
+    fresh = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
+    assert (fresh["hit"], fresh["entry"]["stale"], fresh["entry"]["age"]) == (True, False, 45)
+    clock.advance(3600)
+    got = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
+    assert got["hit"] is True
+    entry = got["entry"]
+    assert entry["value"] == {"level": 3} and (entry["stale"], entry["age"]) == (True, 3645)
+    assert (entry["cachedAt"], entry["expiresAt"]) == (put["cachedAt"], put["cachedAt"] + 60)
+    stats = await client.call("cache.stats")
+    assert (stats["entries"], stats["hits"], stats["misses"], stats["expired"]) == (0, 1, 1, 1)
+    assert stats["stale"] == {"entries": 1, "bytes": put["bytes"]}
+    again = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
+    assert again["entry"]["value"] == {"level": 3}  # reading a stale entry does not remove it
+
+
+async def test_a_new_put_makes_a_stale_entry_fresh_again(connect, clock):
     client = await connect(1)
     await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 0}}})
-    await client.call("cache.put", {"type": "value", "datastore": "D", "key": "k", "value": 1})
-    got = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "k"})
-    assert got["hit"] is False
-    stats = await client.call("cache.stats")
-    assert stats["entries"] == 0 and stats["expired"] == 1 and stats["misses"] == 1
+    await client.call("cache.put", {"type": "keys", "datastore": "D", "keys": ["a"]})
+    clock.advance(10)
+    assert (await client.call("cache.get", {"type": "keys", "datastore": "D"}))["entry"]["stale"] is True
+    await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 300}}})
+    await client.call("cache.put", {"type": "keys", "datastore": "D", "keys": ["a", "b"]})
+    entry = (await client.call("cache.get", {"type": "keys", "datastore": "D"}))["entry"]
+    assert (entry["stale"], entry["age"], entry["keys"]) == (False, 0, ["a", "b"])
+
+
+async def test_retention_removes_old_entries_stale_or_not(connect, clock):
+    client = await connect(1)
+    await client.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 0}}})
+    await client.call("cache.put", {"type": "value", "datastore": "D", "key": "old", "value": 1})
+    clock.advance(31 * 86400)
+    await client.call("cache.put", {"type": "value", "datastore": "D", "key": "new", "value": 2})
+    cleaned = await client.call("data.clean")  # the default: analytics.retainDataDays = 30
+    assert cleaned["removed"]["cache"] == 1
+    gone = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "old"})
+    assert gone == {"hit": False, "entry": None}
+    kept = await client.call("cache.get", {"type": "value", "datastore": "D", "key": "new"})
+    assert kept["entry"]["stale"] is True and kept["entry"]["value"] == 2
 
 
 async def test_clear_all_or_one_datastore(connect):

@@ -90,7 +90,7 @@ def _latency_series(conn: sqlite3.Connection, user_id: int, start: float, end: f
 
 
 def headline_values(bucket: Bucket) -> list[c.Figure]:
-    """The report's headline figures of a period."""
+    """The report's headline figures of a period; also kept by snapshots (`dsm.reports.snapshot`)."""
     overall = c.op_row("all", c.all_ops(bucket))
     out = [
         c.Figure("totals", "perf.calls", "DataStore calls", overall["count"], "count", None),

@@ -2,7 +2,9 @@
 
 An entry is addressed by (type, datastore, scope, key): `datastores` entries use none of the three,
 `keys` entries use datastore, scope and the listing prefix (in `key`), `value` entries all three.
-Entries expire `dataStore.cacheTimeout` seconds after they were put; hits and misses are counted.
+An entry is fresh for `dataStore.cacheTimeout` seconds after it was put. That decides freshness, not
+availability: an expired entry is still returned, marked stale with its age, so a value read once stays
+viewable offline until retention (`analytics.retainDataDays`) removes it. Hits and misses are counted.
 """
 
 from __future__ import annotations
@@ -123,32 +125,32 @@ def put_job(
 
 
 def get_job(user_id: int, address: CacheAddress, now: float) -> Callable[[sqlite3.Connection], Obj | None]:
-    """Look up an entry, counting the hit or miss; an expired entry is removed and is a miss."""
+    """Look up an entry as of `now`, counting a hit (fresh), or a miss (none, or only a stale one: also counted
+    `expired`). The entry comes with `stale` (past its cacheTimeout) and `age` (seconds since it was put).
+    """
 
     def job(conn: sqlite3.Connection) -> Obj | None:
-        where = (user_id, address.type, address.datastore, address.scope, address.key)
         row = conn.execute(
             "SELECT payload, bytes, cached_at, expires_at FROM cache_entries"
             " WHERE user_id = ? AND kind = ? AND datastore = ? AND scope = ? AND key = ?",
-            where,
+            (user_id, address.type, address.datastore, address.scope, address.key),
         ).fetchone()
-        if row is not None and row[3] <= now:
-            conn.execute(
-                "DELETE FROM cache_entries WHERE user_id = ? AND kind = ? AND datastore = ? AND scope = ? AND key = ?",
-                where,
-            )
-            _count(conn, user_id, misses=1, expired=1)
-            return None
         if row is None:
             _count(conn, user_id, misses=1)
             return None
-        _count(conn, user_id, hits=1)
+        stale = row[3] <= now
+        if stale:
+            _count(conn, user_id, misses=1, expired=1)
+        else:
+            _count(conn, user_id, hits=1)
         return {
             **address.to_wire(),
             **unpack(row[0]),
             "bytes": row[1],
             "cachedAt": row[2],
             "expiresAt": row[3],
+            "stale": stale,
+            "age": max(0.0, now - row[2]),
         }
 
     return job
@@ -175,15 +177,8 @@ def clear_job(user_id: int, datastore: str | None) -> Callable[[sqlite3.Connecti
     return job
 
 
-def purge_expired_job(before: float) -> Callable[[sqlite3.Connection], int]:
-    def job(conn: sqlite3.Connection) -> int:
-        return conn.execute("DELETE FROM cache_entries WHERE expires_at <= ?", (before,)).rowcount
-
-    return job
-
-
 def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
-    """Entry and byte counts (live entries only), per type and per DataStore, with hit/miss counters."""
+    """Entry and byte counts of fresh entries, per type and per DataStore, the stale ones kept, and the counters."""
     by_type = {t: {"entries": 0, "bytes": 0} for t in TYPES}
     by_datastore: dict[str, Obj] = {}
     for kind, datastore, entries, size in conn.execute(
@@ -202,6 +197,10 @@ def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
     ).fetchone() or (0, 0, 0, 0, 0)
     hits, misses = counters[0], counters[1]
     lookups = hits + misses
+    stale_entries, stale_bytes = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM cache_entries WHERE user_id = ? AND expires_at <= ?",
+        (user_id, stamp),
+    ).fetchone()
     return {
         "entries": sum(v["entries"] for v in by_type.values()),
         "estimatedSize": sum(v["bytes"] for v in by_type.values()),
@@ -213,4 +212,5 @@ def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
         "bytesWritten": counters[4],
         "byType": by_type,
         "byDataStore": by_datastore,
+        "stale": {"entries": stale_entries, "bytes": stale_bytes},
     }

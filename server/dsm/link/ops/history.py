@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
-from dsm.errors import not_found
+from dsm.errors import invalid, not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.analytics import current
+from dsm.reports import snapshot as figures
 from dsm.store import historical as store
-from dsm.validate import as_object, only_keys, string, window
+from dsm.validate import as_object, number, only_keys, string, window
 
 CATEGORY_LIMIT = 64
+DAY = 86400.0
+
+
+def _period(body: Body, stamp: float) -> tuple[float, float]:
+    """`from`/`to` of the snapshot's metrics; by default today (UTC) up to `stamp`."""
+    start = number(body, "from", "", required=False, minimum=0)
+    end = number(body, "to", "", required=False, minimum=0)
+    if (start is None) != (end is None):
+        raise invalid("to" if end is None else "from", "give both from and to, or neither")
+    if start is None or end is None:
+        return stamp // DAY * DAY, stamp
+    if end <= start:
+        raise invalid("to", "must be after from")
+    return float(start), float(end)
 
 
 async def snapshot(ctx: OpContext, body: Body) -> Body:
-    """`{label, category?, body?}`; without a body the current analytics are snapshotted."""
-    only_keys(body, frozenset(("label", "category", "body")), "")
+    """`{label, category?, body?, from?, to?}`; without a body the current analytics are snapshotted, with the
+    metrics of [from, to) (default: today so far) named as in reports."""
+    only_keys(body, frozenset(("label", "category", "body", "from", "to")), "")
     label = string(body, "label", "", min_len=1, max_len=200) or ""
     category = (
         string(body, "category", "", required=False, min_len=1, max_len=CATEGORY_LIMIT, default="analytics")
         or "analytics"
     )
+    stamp = ctx.services.clock()
+    start, end = _period(body, stamp)
     if body.get("body") is None:
+        user_id = ctx.user_id
         content = await current(ctx, {})
+        content["period"] = {"from": start, "to": end}
+        content["metrics"] = await ctx.services.db.read(lambda conn: figures.metrics(conn, user_id, start, end))
+    elif "from" in body:
+        raise invalid("from", "a snapshot with its own body has no period")
     else:
         content = as_object(body.get("body"), "body")
-    snap = store.new_snapshot(label, category, ctx.services.clock(), content)
+    snap = store.new_snapshot(label, category, stamp, content)
     await ctx.services.db.write(store.save_job(ctx.user_id, snap))
     return {"snapshot": snap.header()}
 

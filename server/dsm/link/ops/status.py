@@ -1,4 +1,4 @@
-"""`status` over the link and the same figures for `GET /api/status`."""
+"""`status` over the link and the same figures for `GET /api/status`; `ping`, the client's heartbeat."""
 
 from __future__ import annotations
 
@@ -31,4 +31,10 @@ async def status(ctx: OpContext, body: Body) -> Body:
     return result
 
 
-OPS: dict[str, Handler] = {"status": status}
+async def ping(ctx: OpContext, body: Body) -> Body:
+    """The client's liveness check: WebSocket pings are not relied on (Studio may not answer them)."""
+    only_keys(body, frozenset(), "")
+    return {}
+
+
+OPS: dict[str, Handler] = {"status": status, "ping": ping}
