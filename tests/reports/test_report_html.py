@@ -22,7 +22,7 @@ from dsm.link.client import LinkClient
 from dsm.reports import catalog
 from dsm.reports.format import value_text
 from html_tree import Node, parse, sections, table_rows
-from support import ManualClock, start_server
+from support import ManualClock, fact_values, section_rows, start_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "reports"
 USER = 1
@@ -132,7 +132,7 @@ def _expected_class(change: float | None, better: str | None) -> str:
 
 def test_every_report_type_and_analysis_is_drawn(drawn: list[Drawn]) -> None:
     assert {d.type for d in drawn} == set(catalog.NAMES)
-    analyses = {d.body["sections"][-1]["items"][0]["value"] for d in drawn if d.type == "CUSTOM_ANALYSIS"}
+    analyses = {fact_values(section_rows(d.body, "query"))["analysis"] for d in drawn if d.type == "CUSTOM_ANALYSIS"}
     assert analyses == {a.title for a in catalog.ANALYSES}
 
 

@@ -39,7 +39,7 @@ def sample_body() -> dict[str, Any]:
     return {
         "period": {"from": DAY0, "to": DAY0 + DAY},
         "baseline": {"label": "the day before", "from": DAY0 - DAY, "to": DAY0},
-        "insights": ["Events up 23% on the day before.", f"Most used feature: {HOSTILE}"],
+        "insights": ["Events up 23% from the day before.", f"Most used feature: {HOSTILE}"],
         "metrics": [
             _metric("totals", "events.total", "Total events", 123, "count", 100, None),
             _metric("dataStore", "latency.p95", "p95 latency", 181.5, "ms", None, "down"),

@@ -133,23 +133,23 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
             ],
         ),
     ]
-    body = c.body(start, end, _insights(metrics, features, errors), metrics, sections)
     before_label = "the day before" if length == DAY else "the period before"
+    body = c.body(start, end, _insights(metrics, features, errors, before_label), metrics, sections)
     body["baseline"] = {"label": before_label, "from": start - length, "to": start}
     return c.title("Daily summary", start, end), body
 
 
-def _insights(metrics: list[c.Row], features: list[c.Row], errors: list[c.Row]) -> list[str]:
+def _insights(metrics: list[c.Row], features: list[c.Row], errors: list[c.Row], before: str) -> list[str]:
     out = []
     total = next(m for m in metrics if m["name"] == "events.total")
     if total["changePct"] is not None:
         word = "up" if total["changePct"] >= 0 else "down"
         out.append(
-            f"Events {word} {abs(total['changePct']):.0%} on the day before ({total['value']} vs {total['previous']})."
+            f"Events {word} {abs(total['changePct']):.0%} from {before} ({total['value']} vs {total['previous']})."
         )
     failed = next(m for m in metrics if m["name"] == "datastore.failures")
     if failed["value"]:
-        out.append(f"{failed['value']} DataStore calls failed (the day before: {failed['previous']}).")
+        out.append(f"{failed['value']} DataStore calls failed ({before}: {failed['previous']}).")
     if features:
         out.append(f"Most used feature: {features[0]['feature']} ({features[0]['count']} events).")
     if errors:
