@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dsm.reports.format import bytes_text, duration_text, esc, value_text
@@ -16,6 +16,9 @@ RED = "#ef4444"
 ALARM_NAMES = frozenset(("error", "errors", "failures", "failed", "p99"))
 MAX_COLUMNS = 240
 WIDTH = 1100
+Point = dict[str, Any]
+# Where a plot sits: left edge, top edge, plot height, width per point, value at the top of the axis.
+Frame = tuple[float, float, float, float, float]
 
 
 def colors(names: Sequence[str]) -> list[str]:
@@ -87,7 +90,7 @@ def _time_label(t: float, step: float, span: float) -> str:
     return time.strftime("%H:%M" if span <= 86400 else "%b %d %H:%M", time.gmtime(t))
 
 
-def _x_labels(points: Sequence[dict[str, Any]], x_of: Any, step: float, height: int) -> list[str]:
+def _x_labels(points: Sequence[Point], x_of: Callable[[int], float], step: float, height: int) -> list[str]:
     span = (points[-1]["t"] - points[0]["t"]) + step
     stride = max(1, math.ceil(len(points) / 7))
     parts = []
@@ -134,7 +137,9 @@ def series_chart(section: dict[str, Any], height: int = 260) -> str:
     return svg(WIDTH, height, section["title"], parts) + legend_html(list(zip(labels, palette, strict=True)))
 
 
-def _columns(points: list, names: list, labels: list, palette: list, unit: str, frame: tuple) -> list[str]:
+def _columns(
+    points: list[Point], names: list[str], labels: list[str], palette: list[str], unit: str, frame: Frame
+) -> list[str]:
     left, top, plot_h, slot, top_value = frame
     bar_w = max(1.0, slot * 0.8)
     parts = []
@@ -153,7 +158,9 @@ def _columns(points: list, names: list, labels: list, palette: list, unit: str, 
     return parts
 
 
-def _lines(points: list, names: list, labels: list, palette: list, unit: str, frame: tuple) -> list[str]:
+def _lines(
+    points: list[Point], names: list[str], labels: list[str], palette: list[str], unit: str, frame: Frame
+) -> list[str]:
     """One polyline per field; a null value breaks the line, and few points also get dots with tooltips."""
     left, top, plot_h, slot, top_value = frame
     parts = []

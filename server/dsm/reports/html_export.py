@@ -97,7 +97,9 @@ def table_html(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
     return f"<table{wide}><tr>{head}</tr>{body}</table>"
 
 
-def _present(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]], optional: frozenset[str]) -> list:
+def _present(
+    columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]], optional: frozenset[str]
+) -> list[dict[str, Any]]:
     """The fixed columns, without optional ones no row has."""
     return [c for c in columns if c["name"] not in optional or any(r.get(c["name"]) is not None for r in rows)]
 
