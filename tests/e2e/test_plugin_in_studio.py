@@ -40,7 +40,8 @@ TestBed.waitFor(function() return find("DataStore_PlayerData") ~= nil end)
 TestBed.click(find("DataStore_PlayerData"))
 TestBed.waitFor(function() return find("Key_player_1") ~= nil end)
 TestBed.click(find("Key_player_1"))
-TestBed.waitFor(function() return string.find(find("Viewer"):FindFirstChild("Text", true).Text, "50") ~= nil end)
+TestBed.waitFor(function() return find("Row_level") ~= nil end)
+assert(find("Row_level"):FindFirstChild("Value").Text == "50", "the value row shows the stored level")
 """
 
 GENERATE_REPORT = """

@@ -61,14 +61,15 @@ def click_text(bed: StudioBed, text: str, *, exact: bool = True) -> bool:
     """Clicks the shown button with that text (case-insensitive); False if there is none."""
     found = run(
         bed,
-        f"local b = findText({json.dumps(text)}, 'GuiButton', {str(exact).lower()}) "
+        f"local b = findText({json.dumps(text, ensure_ascii=False)}, 'GuiButton', {str(exact).lower()}) "
         "if b then TestBed.click(b) end return b ~= nil",
     )
     return bool(found[0])
 
 
 def wait_text(bed: StudioBed, text: str, seconds: float = 20) -> None:
-    run(bed, f"TestBed.waitFor(function() return findText({json.dumps(text)}) ~= nil end, {seconds})")
+    pattern = json.dumps(text, ensure_ascii=False)  # Luau reads "▸" as is, not Python's \u escapes
+    run(bed, f"TestBed.waitFor(function() return findText({pattern}) ~= nil end, {seconds})")
 
 
 def connect(bed: StudioBed, url: str) -> None:
@@ -133,6 +134,15 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     assert click_text(bed, "player_1")
     wait_text(bed, "Builderman")
     shoot("explorer", "Builderman")
+
+    # The value viewer: a table opened in the tree, then its JSON ready to copy.
+    assert click_text(bed, "▸ inventory"), "no inventory row to open"
+    wait_text(bed, "▾ inventory")
+    shoot("value-tree", "sword")
+    assert click_text(bed, "Copy as JSON")
+    wait_text(bed, "Ctrl+A")
+    shoot("value-json", "Ctrl+A")
+    assert click_text(bed, "Back to the value")
 
     assert click_text(bed, "Reports")
     assert click_text(bed, "daily", exact=False), "no button to generate a daily report"
