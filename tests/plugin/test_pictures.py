@@ -72,6 +72,46 @@ def wait_text(bed: StudioBed, text: str, seconds: float = 20) -> None:
     run(bed, f"TestBed.waitFor(function() return findText({pattern}) ~= nil end, {seconds})")
 
 
+def in_row(label: str, class_name: str) -> str:
+    """Luau that finds the shown label `label` (a setting's row) and the first `class_name` beside it as `found`."""
+    text = json.dumps(label)
+    return (
+        f"local label = findText({text}, 'TextLabel', true) assert(label, 'no label ' .. {text}) "
+        f"local found = label.Parent:FindFirstChildWhichIsA('{class_name}', true) assert(found, 'nothing beside it') "
+    )
+
+
+def type_into_row(bed: StudioBed, label: str, text: str) -> None:
+    """Types `text` into the box beside the shown label `label` (a setting's row) and presses Enter."""
+    run(bed, in_row(label, "TextBox") + f"TestBed.typeText(found, {json.dumps(text)}, true)")
+
+
+def click_in_row(bed: StudioBed, label: str) -> None:
+    """Clicks the button beside the shown label `label` (a setting's toggle)."""
+    run(bed, in_row(label, "TextButton") + "TestBed.click(found)")
+
+
+# Another Studio window of the same user stores DataStore reads of three keys within seconds, in the last whole hour
+# (the period an on-demand anomaly report covers): a key sweep once the threshold is 2.
+SWEEP_EVENTS = """
+local Link = require(Plugin.core.net.Link)
+local other = Link.new({ url = %s, hello = function()
+	return { protocol = 1, plugin = { version = "other" }, user = { id = game:GetService("StudioService"):GetUserId() },
+		studio = { sessionId = "other-window" } }
+end })
+other:connect()
+assert(other:awaitReadyAsync(10), "the other window could not connect")
+local events = {}
+for index, key in { "player_1", "player_2", "player_3" } do
+	table.insert(events, { id = "sweep-" .. index, ts = os.time() - 600 + index, kind = "datastore", name = "getData",
+		datastore = "PlayerData", key = key, ok = true, latencyMs = 12 })
+end
+local reply = other:requestAsync("events.append", { events = events })
+assert(reply and reply.accepted == 3, "events not stored")
+other:stop()
+"""
+
+
 def connect(bed: StudioBed, url: str) -> None:
     """Points the plugin at `url` through its Connection tab, as a user would."""
     assert click_text(bed, "Connection"), "no Connection tab"
@@ -149,8 +189,26 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.advance(3)
     shoot("reports", "Export")  # a report is open: its export buttons show
 
+    # Settings: a toggle turned off and a number the companion refused, as the user sees them.
+    assert click_text(bed, "Settings")
+    wait_text(bed, "Anomaly detection")
+    click_in_row(bed, "Generate daily summary reports")
+    run(bed, "TestBed.waitFor(function() return findText('off', 'TextButton', true) ~= nil end)")
+    type_into_row(bed, "Keep data for (days)", "0")
+    wait_text(bed, "must be at least 1")
+    shoot("settings", "0 was not saved: must be at least 1")
+
+    # A notification: an anomaly report generated from the Reports tab finds the key sweep.
+    type_into_row(bed, "Distinct keys that make a key sweep", "2")
+    bed.eval(SWEEP_EVENTS % json.dumps(bed.server_url()))
+    assert click_text(bed, "Reports")
+    assert click_text(bed, "anomaly", exact=False), "no button to generate an anomaly report"
+    wait_text(bed, "Anomaly found in the last report")
+    assert click_text(bed, "Settings")
+    shoot("notification", "Anomaly found")
+
     for tab in KNOWN_TABS:
-        if tab in ("Explorer", "Reports", "Connection") or not click_text(bed, tab):
+        if tab in ("Explorer", "Reports", "Connection", "Settings") or not click_text(bed, tab):
             continue
         bed.advance(2)
         shoot(tab.lower(), tab)
