@@ -103,7 +103,8 @@ other:connect()
 assert(other:awaitReadyAsync(10), "the other window could not connect")
 local events = {}
 for index, key in { "player_1", "player_2", "player_3" } do
-	table.insert(events, { id = "sweep-" .. index, ts = os.time() - 600 + index, kind = "datastore", name = "getData",
+	local hourEnd = os.time() - os.time() %% 3600
+	table.insert(events, { id = "sweep-" .. index, ts = hourEnd - 600 + index, kind = "datastore", name = "getData",
 		datastore = "PlayerData", key = key, ok = true, latencyMs = 12 })
 end
 local reply = other:requestAsync("events.append", { events = events })
@@ -140,14 +141,16 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.seed("PlayerData", "player_1", {"name": "Builderman", "level": 12, "coins": 1500, "inventory": ["sword"]})
     bed.seed("PlayerData", "player_2", {"name": "Guest", "level": 1})
     bed.seed("Leaderboard", "season_1", {"top": [1, 2, 3]})
+    bed.eval("TestBed.setLatency(0.03)")  # DataStore calls take time, as in Studio: the Live tab's latencies
     bed.start_plugin()
     bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
     pictures: list[Picture] = []
 
-    def shoot(view: str, must_show: str) -> None:
+    def shoot(view: str, must_show: str, height: int = 480) -> None:
         for theme in THEMES:
             for width in WIDTHS:
-                picture = bed.capture(WIDGET, f"{view}-{theme.lower()}-{width}", width=width, theme=theme)
+                name = f"{view}-{theme.lower()}-{width}"
+                picture = bed.capture(WIDGET, name, width=width, height=height, theme=theme)
                 texts = picture.layout.visible_texts()
                 assert texts, f"{picture.name}: the widget shows no text"
                 wanted = must_show.lower().replace(" ", "")  # a narrow box may break a word over two lines
@@ -189,6 +192,21 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.advance(3)
     shoot("reports", "Export")  # a report is open: its export buttons show
 
+    # The Live tab after a read that failed and reads in a later 5-minute bar: the chart has bars of both kinds.
+    # Taller pictures, so the whole tab (figures, chart, budget, today's totals) is in view.
+    assert click_text(bed, "Explorer")
+    bed.eval('TestBed.failNext("GetAsync", 503, "Service unavailable")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "503")
+    bed.advance(300)
+    bed.eval('TestBed.setLatency(0.12, "StandardRead")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "Guest")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Every session of yours")
+    wait_text(bed, "DataStore operations")
+    shoot("live", "DataStore calls", height=820)
+
     # Settings: a toggle turned off and a number the companion refused, as the user sees them.
     assert click_text(bed, "Settings")
     wait_text(bed, "Anomaly detection")
@@ -206,15 +224,23 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     wait_text(bed, "Anomaly found in the last report")
     assert click_text(bed, "Settings")
     shoot("notification", "Anomaly found")
+    assert click_text(bed, "✕"), "no button to close the notification"
 
     for tab in KNOWN_TABS:
-        if tab in ("Explorer", "Reports", "Connection", "Settings") or not click_text(bed, tab):
+        if tab in ("Explorer", "Reports", "Live", "Connection", "Settings") or not click_text(bed, tab):
             continue
         bed.advance(2)
         shoot(tab.lower(), tab)
 
+    # Live without the companion: this session's figures, and a sentence on what is missing.
+    connect(bed, "ws://127.0.0.1:9/ws")
+    wait_text(bed, "offline")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Companion offline:")
+    shoot("live-offline", "Companion offline", height=820)
+
     pngs = write_pngs(pictures, PICTURES, bed.fonts)
-    assert len(pngs) == len(pictures) >= 16
+    assert len(pngs) == len(pictures) >= 32
     from PIL import Image
 
     for picture, png in zip(pictures, pngs, strict=True):
