@@ -17,10 +17,14 @@ from studio_bed.bed import PICTURES
 from studio_bed.render import Picture, chromium_path, write_pngs
 from studio_bed.render.problems import find_problems
 
+from dsm.catalog import catalog
+
 WIDGET = "DataStoreManagerPro"  # the plugin's toolbar button and dock widget id
 THEMES = ("Dark", "Light")
 WIDTHS = (320, 900)
 KNOWN_TABS = ("Explorer", "Reports", "Analytics", "Live", "Settings", "Connection")
+# The report types as the companion's catalog has them: the Reports tab has a button per title.
+REPORT_TYPES = [(entry["type"], entry["title"]) for entry in catalog()["reportTypes"]]
 
 # Luau run in the bed: find what the user sees in the widget by its text.
 HELPERS = """
@@ -104,10 +108,11 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
     pictures: list[Picture] = []
 
-    def shoot(view: str, must_show: str) -> None:
+    def shoot(view: str, must_show: str, height: int | None = None) -> None:
         for theme in THEMES:
             for width in WIDTHS:
-                picture = bed.capture(WIDGET, f"{view}-{theme.lower()}-{width}", width=width, theme=theme)
+                name = f"{view}-{theme.lower()}-{width}"
+                picture = bed.capture(WIDGET, name, width=width, height=height, theme=theme)
                 texts = picture.layout.visible_texts()
                 assert texts, f"{picture.name}: the widget shows no text"
                 wanted = must_show.lower().replace(" ", "")  # a narrow box may break a word over two lines
@@ -129,6 +134,7 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
 
     assert click_text(bed, "Explorer")
     wait_text(bed, "PlayerData")
+    bed.eval("TestBed.setLatency(0.08)")  # reads with a latency, so the reports have figures to show
     assert click_text(bed, "PlayerData")
     wait_text(bed, "player_1")
     assert click_text(bed, "player_1")
@@ -143,11 +149,32 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     wait_text(bed, "Ctrl+A")
     shoot("value-json", "Ctrl+A")
     assert click_text(bed, "Back to the value")
+    # One read that fails (Roblox's 503), so the reports have an error to show.
+    bed.eval('TestBed.failNext("GetAsync", 503, "InternalServerError")')
+    assert click_text(bed, "player_2")
+    bed.advance(2)
 
+    # The Reports tab: each report type generated from its button, over the activity above (reads of two keys).
     assert click_text(bed, "Reports")
-    assert click_text(bed, "daily", exact=False), "no button to generate a daily report"
-    bed.advance(3)
-    shoot("reports", "Export")  # a report is open: its export buttons show
+    assert len(REPORT_TYPES) >= 7
+    for report_type, title in REPORT_TYPES:
+        assert click_text(bed, title), f"no button for the {title} report type"
+        if report_type == "HISTORICAL_COMPARISON":
+            # Compare the daily summary made first with a snapshot of today taken now.
+            assert click_text(bed, "Take a snapshot of today now")
+            wait_text(bed, "Snapshot 2026")
+            assert click_text(bed, "Snapshot 2026", exact=False)
+            assert click_text(bed, "Daily summary — ", exact=False)
+        assert click_text(bed, f"Generate {title}"), f"no Generate button for {title}"
+        wait_text(bed, "Insights")
+        wait_text(bed, f"{title} —" if report_type != "CUSTOM_ANALYSIS" else f"{title}:")
+        # Tall enough to show the charts and tables under the metrics.
+        shoot(f"report-{report_type.lower().replace('_', '-')}", "Insights", height=1400)
+    # The form of a custom analysis: its own parameters and filters.
+    assert click_text(bed, "New report")
+    assert click_text(bed, "Custom analysis")
+    assert click_text(bed, "Operation breakdown")
+    shoot("reports-form-custom", "Operation")
 
     for tab in KNOWN_TABS:
         if tab in ("Explorer", "Reports", "Connection") or not click_text(bed, tab):
@@ -156,7 +183,7 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
         shoot(tab.lower(), tab)
 
     pngs = write_pngs(pictures, PICTURES, bed.fonts)
-    assert len(pngs) == len(pictures) >= 16
+    assert len(pngs) == len(pictures) >= 48
     from PIL import Image
 
     for picture, png in zip(pictures, pngs, strict=True):
