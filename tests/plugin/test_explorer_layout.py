@@ -1,6 +1,7 @@
 """The explorer and its value viewer laid out as Studio would, from 320 to 1200 px wide: no text drawn over another
 and no text squeezed out of its box, with a value open (a table and a long string opened, key info shown), with the
-JSON panel open, and with the status bar's long advice while the companion is away.
+JSON panel open, and with the status bar's long advice while the companion is away; the Live tab too, with the
+companion (today's totals shown) and without it (the offline sentence shown).
 
 Texts cut off by a scrolling list are fine (they scroll into view); overlaps and squeezed texts are not.
 """
@@ -86,4 +87,51 @@ def test_offline_advice_has_no_overlapping_or_squeezed_text_from_320_to_1200_px(
         ":FindFirstChild('StatusBar', true).Text, 'offline', 1, true) ~= nil end, 30)"
     )
     faults = [fault for width in WIDTHS for fault in layout_faults(explorer, width)]
+    assert faults == []
+
+
+OPEN_LIVE = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.click(TestBed.toolbarButton("DataStoreManagerPro"))
+TestBed.waitFor(function() return find("DataStore_PlayerData") ~= nil end)
+TestBed.click(find("DataStore_PlayerData"))
+TestBed.waitFor(function() return find("Key_player_1") ~= nil end)
+TestBed.failNext("GetAsync", 503, "Service unavailable")
+TestBed.click(find("Key_player_1"))
+TestBed.advance(2)
+TestBed.click(find("Key_player_1"))
+TestBed.waitFor(function() return find("Row_level") ~= nil end)
+TestBed.click(find("Tab_Live"))
+TestBed.waitFor(function() return find("Figure_calls").Value.Text == "4" end)
+"""
+
+
+def live_bed(url: str | None) -> StudioBed:
+    bed = StudioBed(PLUGIN_SRC)
+    bed.seed("PlayerData", "player_1", {"level": 12})
+    bed.eval(
+        "require(Plugin.core.data.SettingsFile).write(plugin, 'companionUrl', "
+        f"{'TestBed.serverUrl()' if url is None else repr(url)})"
+    )
+    bed.start_plugin()
+    return bed
+
+
+def test_live_view_has_no_overlapping_or_squeezed_text_from_320_to_1200_px() -> None:
+    with live_bed(None) as bed:
+        bed.eval(OPEN_LIVE)
+        bed.eval(
+            "TestBed.waitFor(function() return TestBed.widget('DataStoreManagerPro')"
+            ":FindFirstChild('TodayOperations', true).Visible end)"
+        )
+        faults = [fault for width in WIDTHS for fault in layout_faults(bed, width)]
+    assert faults == []
+
+
+def test_offline_live_view_has_no_overlapping_or_squeezed_text_from_320_to_1200_px() -> None:
+    with live_bed("ws://127.0.0.1:9/ws") as bed:
+        bed.eval(OPEN_LIVE)
+        assert "Companion offline" in " ".join(bed.layout(WIDGET, 900, 600).visible_texts())
+        faults = [fault for width in WIDTHS for fault in layout_faults(bed, width)]
     assert faults == []

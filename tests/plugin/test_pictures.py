@@ -104,11 +104,12 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.seed("PlayerData", "player_1", {"name": "Builderman", "level": 12, "coins": 1500, "inventory": ["sword"]})
     bed.seed("PlayerData", "player_2", {"name": "Guest", "level": 1})
     bed.seed("Leaderboard", "season_1", {"top": [1, 2, 3]})
+    bed.eval("TestBed.setLatency(0.03)")  # DataStore calls take time, as in Studio: the Live tab's latencies
     bed.start_plugin()
     bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
     pictures: list[Picture] = []
 
-    def shoot(view: str, must_show: str, height: int | None = None) -> None:
+    def shoot(view: str, must_show: str, height: int = 480) -> None:
         for theme in THEMES:
             for width in WIDTHS:
                 name = f"{view}-{theme.lower()}-{width}"
@@ -134,7 +135,6 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
 
     assert click_text(bed, "Explorer")
     wait_text(bed, "PlayerData")
-    bed.eval("TestBed.setLatency(0.08)")  # reads with a latency, so the reports have figures to show
     assert click_text(bed, "PlayerData")
     wait_text(bed, "player_1")
     assert click_text(bed, "player_1")
@@ -176,14 +176,36 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     assert click_text(bed, "Operation breakdown")
     shoot("reports-form-custom", "Operation")
 
+    # The Live tab after a read that failed and reads in a later 5-minute bar: the chart has bars of both kinds.
+    # Taller pictures, so the whole tab (figures, chart, budget, today's totals) is in view.
+    assert click_text(bed, "Explorer")
+    bed.eval('TestBed.failNext("GetAsync", 503, "Service unavailable")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "503")
+    bed.advance(300)
+    bed.eval('TestBed.setLatency(0.12, "StandardRead")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "Guest")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Every session of yours")
+    wait_text(bed, "DataStore operations")
+    shoot("live", "DataStore calls", height=820)
+
     for tab in KNOWN_TABS:
-        if tab in ("Explorer", "Reports", "Connection") or not click_text(bed, tab):
+        if tab in ("Explorer", "Reports", "Live", "Connection") or not click_text(bed, tab):
             continue
         bed.advance(2)
         shoot(tab.lower(), tab)
 
+    # Live without the companion: this session's figures, and a sentence on what is missing.
+    connect(bed, "ws://127.0.0.1:9/ws")
+    wait_text(bed, "offline")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Companion offline:")
+    shoot("live-offline", "Companion offline", height=820)
+
     pngs = write_pngs(pictures, PICTURES, bed.fonts)
-    assert len(pngs) == len(pictures) >= 48
+    assert len(pngs) == len(pictures) >= 60
     from PIL import Image
 
     for picture, png in zip(pictures, pngs, strict=True):
