@@ -33,27 +33,6 @@ class ManualClock:
         self.at += seconds
 
 
-def event(
-    seq: int,
-    *,
-    session: str = "S1",
-    ts: float = 1_700_000_000.0,
-    kind: str = "ui",
-    name: str = "button_click",
-    **fields: Any,
-) -> dict[str, Any]:
-    return {"id": f"{session}-{seq}", "ts": ts + seq, "kind": kind, "name": name, **fields}
-
-
-def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the database file directly, the way an outside observer would."""
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 @dataclass
 class RunningServer:
     config: ServerConfig
@@ -82,6 +61,46 @@ async def start_server(config: ServerConfig) -> RunningServer:
     port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
     app[PORT][0] = port
     return RunningServer(config, port, runner)
+
+
+def event(
+    seq: int,
+    *,
+    session: str = "S1",
+    ts: float = 1_700_000_000.0,
+    kind: str = "ui",
+    name: str = "button_click",
+    **fields: Any,
+) -> dict[str, Any]:
+    return {"id": f"{session}-{seq}", "ts": ts + seq, "kind": kind, "name": name, **fields}
+
+
+def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the database file directly, the way an outside observer would."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def section(body: dict[str, Any], section_id: str) -> dict[str, Any]:
+    """A report body's section by id (a KeyError names it when the body has none)."""
+    for part in body["sections"]:
+        if part["id"] == section_id:
+            return part
+    raise KeyError(section_id)
+
+
+def section_rows(body: dict[str, Any], section_id: str) -> list[dict[str, Any]]:
+    """The rows of a table/operations/errors/bars section, the points of a series, the items of facts/findings."""
+    part = section(body, section_id)
+    return part["points"] if part["kind"] == "series" else part["items"] if "items" in part else part["rows"]
+
+
+def fact_values(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """name -> value of a list of facts (a facts section's items or a finding's facts)."""
+    return {item["name"]: item["value"] for item in items}
 
 
 # ---- the real `dsm` as a process: for behaviour that is about the process (exit status, stderr, signals)

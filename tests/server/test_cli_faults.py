@@ -266,9 +266,11 @@ async def test_ctrl_c_on_the_serve_wrapper_lets_the_server_finish_its_shutdown(t
     )
     try:
         assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
-        match = SERVE_LINE.search(line)
-        assert match, line
+        match = None
+        while match is None:  # the wrapper may first say it is setting up .venv
+            line = (await asyncio.wait_for(proc.stdout.readline(), 300)).decode()
+            assert line, "the wrapper ended before the server listened"
+            match = SERVE_LINE.search(line)
         client = await LinkClient.connect(f"ws://127.0.0.1:{match.group(1)}/ws")
         await client.hello(1)
         ids = [
