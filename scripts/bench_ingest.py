@@ -92,8 +92,8 @@ def bench_raw(rows: int, folder: Path) -> float:
     """(a) the same rows into the same table and indexes (migrated schema), pre-built tuples, executemany in
     batches of 1,000 with one commit each, same pragmas as the server: the limit of the storage itself."""
     conn = open_connection(folder / "raw.sqlite3")
-    migrate(conn)
-    data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows)  # the server's own rows
+    migrate(conn, time.time())
+    data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows, time.time())  # the server's own rows
     started = time.perf_counter()
     for start in range(0, rows, 1000):
         conn.execute("BEGIN")

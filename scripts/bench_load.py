@@ -88,6 +88,13 @@ async def seed_history(path: Path, users: list[int], total: int, now: float) -> 
     print(file=sys.stderr)
 
 
+def _peak(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 class Server:
     """`dsm serve` in its own process."""
 
@@ -116,14 +123,14 @@ class Server:
         self.url = line.split("listening on ", 1)[1].split(" ", 1)[0]
         return self
 
-    def peak_rss_mb(self) -> float | None:
-        status = Path(f"/proc/{self.proc.pid}/status") if self.proc else None
-        if status is None or not status.exists():
-            return None  # only Linux exposes VmHWM
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return None
+    def peak_rss_mb(self) -> tuple[float, float] | None:
+        """Peak memory of the server process and of its report workers together (Linux only: VmHWM)."""
+        if self.proc is None or not Path(f"/proc/{self.proc.pid}/status").exists():
+            return None
+        children = [
+            int(c) for t in Path(f"/proc/{self.proc.pid}/task").glob("*/children") for c in t.read_text().split()
+        ]
+        return _peak(self.proc.pid), sum(_peak(child) for child in children)
 
     async def __aexit__(self, *exc: object) -> None:
         if self.proc and self.proc.returncode is None:
@@ -231,6 +238,9 @@ async def run(args: argparse.Namespace) -> None:
                 sessions.append(Session(client, user, f"L{user}"))
             watcher = await LinkClient.connect(server.url)
             await watcher.hello(1)
+            print(f"warming up ({args.warmup:.0f} s, not measured) ...", file=sys.stderr)
+            warm_until = time.perf_counter() + args.warmup
+            await asyncio.gather(*(stream(s, args.rate, warm_until, [Phase()], 0.0) for s in sessions))
             phases: dict[str, Phase] = {}
             peak = [0]
             for name in ("A", "B", "C"):
@@ -266,7 +276,12 @@ def pct(values: list[float], p: float) -> float:
 
 
 def report(
-    args: argparse.Namespace, phases: dict[str, Phase], peak: int, acked: int, stored: int, mb: float | None
+    args: argparse.Namespace,
+    phases: dict[str, Phase],
+    peak: int,
+    acked: int,
+    stored: int,
+    mb: tuple[float, float] | None,
 ) -> None:
     def mark(ok: bool) -> str:
         return "ok" if ok else "MISSED"
@@ -297,7 +312,7 @@ def report(
     refused = a.refused + b.refused + c.refused
     print(f"{'events acknowledged / stored / refused requests':<72} {acked:>10,}  {stored:,} / {refused}")
     print(f"{'reports per second in B':<72} {len(b.reports) / args.seconds:>10.1f}")
-    memory = f"{mb:,.1f}" if mb is not None else "n/a (Linux only)"
+    memory = f"{mb[0]:,.1f}  + {mb[1]:,.1f} in report workers" if mb is not None else "n/a (Linux only)"
     print(f"{'server peak memory (MB)':<72} {memory:>10}")
     print(f"{'acks per phase A / B / C':<72} {len(a.acks):>10,}  {len(b.acks):,} / {len(c.acks):,}")
     if stored != acked:
@@ -311,6 +326,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--burst", type=int, default=10, help="reports generated at once in phase B")
     parser.add_argument("--history", type=int, default=300_000, help="events stored before the run (7 days)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of streaming before phase A")
     args = parser.parse_args()
     asyncio.run(run(args))
 
