@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import make_event as ingest_event
 from dsm.analytics import rollups
 from dsm.link.client import LinkClient
+from dsm.serve_process import start_serve
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
 
@@ -44,28 +46,8 @@ REPORT_TARGET_MS = 1000.0
 
 
 def make_event(session: str, seq: int, ts: float) -> dict[str, Any]:
-    """A plugin session's mix: UI events, value reads of distinct keys, listings, timings, errors."""
-    base = {"id": f"{session}-{seq:09d}", "ts": ts}
-    slot = seq % 20
-    if slot < 9:
-        return {**base, "kind": "ui", "name": "button_click", "feature": "DataExplorer", "view": "Keys"}
-    if slot < 14:
-        return {
-            **base,
-            "kind": "datastore",
-            "name": "getData",
-            "datastore": f"Store{seq % 7}",
-            "scope": "global",
-            "key": f"player_{seq % 5000}",
-            "latencyMs": 20.0 + seq % 180,
-            "ok": True,
-            "size": 200 + seq % 4000,
-        }
-    if slot < 16:
-        return {**base, "kind": "datastore", "name": "listKeys", "datastore": "Store1", "latencyMs": 80.0, "ok": True}
-    if slot < 19:
-        return {**base, "kind": "perf", "name": "ui_render", "feature": "DataExplorer", "latencyMs": 1.0 + seq % 16}
-    return {**base, "kind": "error", "name": "datastore_access", "errorCode": 301, "message": "budget", "ok": False}
+    """A plugin session's mix (bench_ingest's), stamped `ts`."""
+    return {**ingest_event(session, seq), "ts": ts}
 
 
 async def seed_history(path: Path, users: list[int], total: int, now: float) -> None:
@@ -104,23 +86,7 @@ class Server:
         self.url = ""
 
     async def __aenter__(self) -> Server:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "dsm",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(self.db),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        assert self.proc.stdout is not None
-        line = (await asyncio.wait_for(self.proc.stdout.readline(), 120)).decode()
-        if "listening on ws://" not in line:
-            raise RuntimeError(f"unexpected startup line: {line!r}")
-        self.url = line.split("listening on ", 1)[1].split(" ", 1)[0]
+        self.proc, self.url, _line = await start_serve(self.db)
         return self
 
     def peak_rss_mb(self) -> tuple[float, float] | None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dsm.link.client import LinkClient
+from dsm.serve_process import start_serve
 
 BATCH = 100
 IN_FLIGHT = 8
@@ -42,23 +43,8 @@ class Tally:
 
 async def start(db: Path) -> tuple[asyncio.subprocess.Process, str, float]:
     started = time.perf_counter()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "dsm",
-        "serve",
-        "--port",
-        "0",
-        "--db",
-        str(db),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    line = (await asyncio.wait_for(proc.stdout.readline(), 120)).decode()
-    if "listening on ws://" not in line:
-        raise RuntimeError(f"dsm serve did not start: {line!r}")
-    return proc, line.split("listening on ", 1)[1].split(" ", 1)[0], time.perf_counter() - started
+    proc, url, _line = await start_serve(db)
+    return proc, url, time.perf_counter() - started
 
 
 def batches(user: int, session: str, now: float) -> Iterator[list[dict[str, Any]]]:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from dsm.app import PORT, make_app
 from dsm.config import ServerConfig
+from dsm.serve_process import start_serve
 
 # Noon UTC of a fixed day: tests never depend on today's date, and a test's few seconds never cross midnight.
 FIXED_NOW = 1_781_524_800.0  # 2026-06-15T12:00:00Z
@@ -123,24 +124,9 @@ def one_line_fault(result: subprocess.CompletedProcess[str]) -> str:
 
 async def start_dsm_serve(db_path: Path, *extra: str) -> tuple[asyncio.subprocess.Process, int]:
     """`dsm serve --port 0` in its own process; returns it with the port it announced."""
-    proc = await asyncio.create_subprocess_exec(
-        *DSM,
-        "serve",
-        "--port",
-        "0",
-        "--db",
-        str(db_path),
-        *extra,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-    match = SERVE_LINE.search(line)
-    if match is None:
-        proc.kill()
-        await proc.wait()
-        raise AssertionError(f"dsm serve did not start: {line!r}")
+    proc, url, _line = await start_serve(db_path, *extra)
+    match = SERVE_LINE.search(f"listening on {url}")
+    assert match, url
     return proc, int(match.group(1))
 
 
