@@ -118,7 +118,7 @@ async def test_a_request_without_id_is_processed_without_a_reply(connect, db_pat
         json.dumps(
             {
                 "op": "events.append",
-                "body": {"events": [{"id": "N-1", "ts": 1.0, "kind": "ui", "name": "button_click"}]},
+                "body": {"events": [{"id": "N-1", "ts": 1_700_000_000.0, "kind": "ui", "name": "button_click"}]},
             }
         )
     )

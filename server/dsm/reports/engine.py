@@ -15,7 +15,7 @@ from typing import Any
 from dsm.errors import invalid
 from dsm.reports import anomaly, audit, comparison, custom, daily, performance, usage
 from dsm.store.reports import REPORT_TYPES, Report, new_report
-from dsm.validate import as_object, choice, integer, number, only_keys, string
+from dsm.validate import EARLIEST_TS, LATEST_TS, as_object, choice, integer, number, only_keys, string, timestamp
 
 Options = dict[str, Any]
 Built = tuple[str, dict[str, Any]]  # (title, body)
@@ -38,8 +38,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _period(raw: Options, out: Options, lo: str = "from", hi: str = "to") -> None:
-    start = number(raw, lo, "options", required=False, minimum=0)
-    end = number(raw, hi, "options", required=False, minimum=0)
+    start = timestamp(raw, lo, "options", required=False)
+    end = timestamp(raw, hi, "options", required=False)
     if (start is None) != (end is None):
         raise invalid(f"options.{hi if end is None else lo}", f"give both {lo} and {hi}, or neither")
     if start is not None and end is not None:
@@ -60,6 +60,8 @@ def _date(raw: Options, out: Options) -> None:
         day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise invalid("options.date", "expected a UTC day as YYYY-MM-DD") from None
+    if not EARLIEST_TS <= day.timestamp() < LATEST_TS:
+        raise invalid("options.date", "expected a day from 2000-01-01 to 2099-12-31")
     out["from"] = day.timestamp()
     out["to"] = out["from"] + 86400.0
 

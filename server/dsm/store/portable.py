@@ -26,7 +26,8 @@ from typing import Any
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import unpack
 from dsm.store.events import EventRow, EventStore, parse_events
-from dsm.validate import Obj, as_list, as_object, integer, is_number, number, string
+from dsm.store.settings import check_overrides
+from dsm.validate import Obj, as_list, as_object, integer, number, plain_value, string, timestamp
 
 FORMAT = "datastore-manager-pro/export"
 VERSION = 1
@@ -199,12 +200,12 @@ def _blob(obj: Obj, key: str, path: str, *, want_dict: bool = True) -> bytes:
         raise invalid(f"{path}.{key}", "not base64 of msgpack data") from None
     if want_dict and not isinstance(value, dict):
         raise invalid(f"{path}.{key}", "expected an encoded object")
+    plain_value(value, f"{path}.{key}")  # what it holds is sent back as JSON one day (a report, a snapshot)
     return blob
 
 
 def _ts(obj: Obj, key: str, path: str, *, required: bool = True) -> float | None:
-    value = number(obj, key, path, required=required, minimum=0)
-    return None if value is None else float(value)
+    return timestamp(obj, key, path, required=required)
 
 
 def _opt_int(obj: Obj, key: str, path: str) -> int | None:
@@ -250,10 +251,9 @@ def parse_document(raw: Any, user_id: int, path: str = "data") -> Parsed:
     ]
     if stores.get("settings") is not None:
         settings = as_object(stores["settings"], f"{p}.settings")
-        parsed.settings = (
-            _blob(settings, "overridesB64", f"{p}.settings"),
-            _ts(settings, "updatedAt", f"{p}.settings") or 0.0,
-        )
+        overrides = _blob(settings, "overridesB64", f"{p}.settings")
+        check_overrides(unpack(overrides), f"{p}.settings.overridesB64")
+        parsed.settings = (overrides, _ts(settings, "updatedAt", f"{p}.settings") or 0.0)
     parsed.historical = [
         _parse_historical(as_object(s, f"{p}.historical[{i}]"), f"{p}.historical[{i}]")
         for i, s in enumerate(as_list(stores.get("historical", []), f"{p}.historical"))
@@ -290,9 +290,7 @@ def _parse_session(obj: Obj, path: str) -> tuple[Any, ...]:
 
 
 def _parse_realtime(obj: Obj, path: str) -> tuple[Any, ...]:
-    session_time = obj.get("sessionTime")
-    if session_time is not None and not is_number(session_time):
-        raise invalid(f"{path}.sessionTime", "expected a number")
+    session_time = number(obj, "sessionTime", path, required=False)
     return (_ts(obj, "ts", path), session_time, _blob(obj, "bodyB64", path))
 
 
