@@ -29,6 +29,36 @@ class ManualClock:
         self.at += seconds
 
 
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    port: int
+    runner: web.AppRunner
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        return self.runner.app
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    app[PORT][0] = port
+    return RunningServer(config, port, runner)
+
+
 def event(
     seq: int,
     *,
@@ -65,31 +95,20 @@ def fingerprint(db_path: Path) -> dict[str, tuple[int, int]]:
         conn.close()
 
 
-@dataclass
-class RunningServer:
-    config: ServerConfig
-    port: int
-    runner: web.AppRunner
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def app(self) -> web.Application:
-        return self.runner.app
+def section(body: dict[str, Any], section_id: str) -> dict[str, Any]:
+    """A report body's section by id (a KeyError names it when the body has none)."""
+    for part in body["sections"]:
+        if part["id"] == section_id:
+            return part
+    raise KeyError(section_id)
 
 
-async def start_server(config: ServerConfig) -> RunningServer:
-    app = make_app(config)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
-    await site.start()
-    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
-    app[PORT][0] = port
-    return RunningServer(config, port, runner)
+def section_rows(body: dict[str, Any], section_id: str) -> list[dict[str, Any]]:
+    """The rows of a table/operations/errors/bars section, the points of a series, the items of facts/findings."""
+    part = section(body, section_id)
+    return part["points"] if part["kind"] == "series" else part["items"] if "items" in part else part["rows"]
+
+
+def fact_values(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """name -> value of a list of facts (a facts section's items or a finding's facts)."""
+    return {item["name"]: item["value"] for item in items}

@@ -4,6 +4,7 @@ when the companion goes away, comes back, or Studio closes in between."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,20 @@ from dsm.plugin_build.install import build
 from dsm.plugin_build.rbxmx import read_rbxmx
 from support import rows
 
-URL_SETTING = "DataStoreManagerPro.companionUrl"
-QUEUE_SETTING = "DataStoreManagerPro.offlineQueue"
+# Plugin settings as the plugin's SettingsFile keeps them: `DataStoreManagerPro_<name>`, base64 of the JSON.
+URL_SETTING = "DataStoreManagerPro_companionUrl"
+QUEUE_SETTING = "DataStoreManagerPro_offlineQueue"
+LEGACY_URL_SETTING = "DataStoreManagerPro.companionUrl"  # where versions before the fix kept it
 USER = 4242
+
+
+def stored_setting(value: Any) -> str:
+    return base64.b64encode(json.dumps(value).encode()).decode("ascii")
+
+
+def setting_value(stored: Any) -> Any:
+    return None if stored is None else json.loads(base64.b64decode(stored))
+
 
 OPEN_AND_BROWSE = """
 local widget = TestBed.widget("DataStoreManagerPro")
@@ -28,7 +40,8 @@ TestBed.waitFor(function() return find("DataStore_PlayerData") ~= nil end)
 TestBed.click(find("DataStore_PlayerData"))
 TestBed.waitFor(function() return find("Key_player_1") ~= nil end)
 TestBed.click(find("Key_player_1"))
-TestBed.waitFor(function() return string.find(find("Viewer"):FindFirstChild("Text", true).Text, "50") ~= nil end)
+TestBed.waitFor(function() return find("Row_level") ~= nil end)
+assert(find("Row_level"):FindFirstChild("Value").Text == "50", "the value row shows the stored level")
 """
 
 GENERATE_REPORT = """
@@ -90,7 +103,9 @@ def seed(bed: StudioBed) -> None:
 
 def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Companion) -> None:
     tree = built_plugin(tmp_path)
-    with StudioBed(tree, user_id=USER, settings={URL_SETTING: companion.ws_url}, clock=companion.clock) as bed:
+    # The companion was chosen by a version that kept settings under keys with periods: it is found and moved.
+    settings: dict[str, Any] = {LEGACY_URL_SETTING: companion.ws_url}
+    with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
         bed.eval(OPEN_AND_BROWSE)
@@ -99,6 +114,8 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
         calls = bed.eval("return TestBed.dataStoreCalls()")[0]
         sent = sent_event_ids(bed)
         assert not bed.errors
+    assert LEGACY_URL_SETTING not in settings
+    assert setting_value(settings[URL_SETTING]) == companion.ws_url
     db = companion.db_path
     events = stored_events(db)
     # every event the plugin sent is stored once, and nothing else is
@@ -124,7 +141,7 @@ def test_a_session_lands_in_the_companion_exactly(tmp_path: Path, companion: Com
 
 def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_path: Path, companion: Companion):
     tree = built_plugin(tmp_path)
-    settings: dict[str, Any] = {URL_SETTING: companion.ws_url}
+    settings: dict[str, Any] = {URL_SETTING: stored_setting(companion.ws_url)}
     with StudioBed(tree, user_id=USER, settings=settings, clock=companion.clock) as bed:
         seed(bed)
         bed.start_plugin()
@@ -142,9 +159,11 @@ def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_
         bed.eval("TestBed.unloadPlugin()")  # Studio closes while the companion is down
         first_session = sent_event_ids(bed)
         assert not bed.errors
-    saved = settings.get(QUEUE_SETTING)
-    assert saved, "the offline queue must be saved with plugin:SetSetting on unload"
-    saved_ids = {e["id"] for e in (saved["events"].values() if isinstance(saved["events"], dict) else saved["events"])}
+    stored = settings.get(QUEUE_SETTING)
+    assert stored, "the offline queue must be saved with plugin:SetSetting on unload"
+    assert not set(stored) & {'"', "\\", "\n"}  # nothing Studio's settings file could be corrupted by
+    saved = setting_value(stored)
+    saved_ids = {e["id"] for e in saved["events"]}
     assert saved_ids and not saved_ids & first_session  # never sent before Studio closed
 
     companion.restart()
@@ -170,7 +189,7 @@ def test_nothing_tracked_is_lost_when_the_companion_stops_and_studio_closes(tmp_
 def test_a_play_test_runs_the_plugin_once_in_one_studio(tmp_path: Path, companion: Companion) -> None:
     """Play Solo: Studio runs the plugin again in a Server and a Client DataModel, next to the Edit one."""
     tree = built_plugin(tmp_path)
-    studio = StudioProcess(settings={URL_SETTING: companion.ws_url})
+    studio = StudioProcess(settings={URL_SETTING: stored_setting(companion.ws_url)})
     for other in range(4):  # other plugins hold 4 of Studio's 6 WebStreamClients
         assert studio.reserve(0, other)
     with StudioBed(tree, user_id=USER, studio=studio, clock=companion.clock) as edit:

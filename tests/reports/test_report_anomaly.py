@@ -17,7 +17,7 @@ from dsm.reports.engine import generate_report
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.settings import update_job
-from support import ManualClock
+from support import ManualClock, fact_values, section_rows
 
 DAYS = 16
 LAST = (FIRST_DAY + DAYS - 1) * synth.DAY  # the day examined (the default period is its 24 hours)
@@ -100,18 +100,18 @@ def _detect(path: Path, user: int, options: dict[str, Any] | None = None) -> dic
 def test_a_clean_history_yields_no_anomalies(anomaly_db: Path) -> None:
     body = _detect(anomaly_db, 1)
     assert body["period"] == {"from": LAST, "to": LAST + synth.DAY}
-    assert body["baseline"]["hoursUsed"] == 14 * 24
-    assert body["anomalies"] == []
+    assert fact_values(section_rows(body, "baseline"))["hoursUsed"] == 14 * 24
+    assert section_rows(body, "anomalies") == []
     assert next(m for m in body["metrics"] if m["name"] == "anomalies.total")["value"] == 0
 
 
 def test_injected_anomalies_are_found_in_their_windows(anomaly_db: Path) -> None:
-    found = _detect(anomaly_db, 2)["anomalies"]
+    found = section_rows(_detect(anomaly_db, 2), "anomalies")
     by_type: dict[str, list[dict[str, Any]]] = {}
     for a in found:
-        by_type.setdefault(a["type"], []).append(a)
+        by_type.setdefault(a["type"], []).append(a | {"evidence": fact_values(a["facts"])})
     assert [(a["from"], a["to"]) for a in by_type["error_burst"]] == [(BURST, BURST + 3600)]
-    assert by_type["error_burst"][0]["evidence"]["categories"]["network_error (500)"] >= 40
+    assert by_type["error_burst"][0]["evidence"]["category:network_error (500)"] >= 40
     assert [(a["from"], a["to"]) for a in by_type["latency_regression"] if a["evidence"]["operation"] == "getData"] == [
         (SLOW, SLOW + 2 * 3600)
     ]
@@ -125,9 +125,9 @@ def test_injected_anomalies_are_found_in_their_windows(anomaly_db: Path) -> None
     assert spikes <= {(SPIKE, SPIKE + 3600), (BURST, BURST + 3600), (SWEEP, SWEEP + 3600)}
     assert set(by_type) == {"activity_spike", "activity_drop", "error_burst", "latency_regression", "key_sweep"}
     assert [(a["from"], a["to"]) for a in by_type["activity_drop"]] == [(DROP, DROP + 3600)]
-    assert by_type["activity_drop"][0]["z"] <= -3.5
+    assert by_type["activity_drop"][0]["evidence"]["z"] <= -3.5
     spike = next(a for a in by_type["activity_spike"] if a["from"] == SPIKE)
-    assert spike["severity"] == "high" and spike["evidence"]["hours"][0]["value"] >= 200
+    assert spike["severity"] == "high" and spike["evidence"]["peakValue"] >= 200
 
 
 async def test_thresholds_come_from_the_users_settings(anomaly_db: Path, tmp_path: Path) -> None:
@@ -137,11 +137,11 @@ async def test_thresholds_come_from_the_users_settings(anomaly_db: Path, tmp_pat
     await db.write(update_job(2, {"anomalyDetection": {"zThreshold": 1000, "sweepDistinctKeys": 100}}, db.clock()))
     await db.close()
     body = _detect(copy, 2)
-    assert body["method"]["zThreshold"] == 1000 and body["anomalies"] == []
+    assert fact_values(section_rows(body, "method"))["zThreshold"] == 1000 and section_rows(body, "anomalies") == []
 
 
 def test_too_short_a_baseline_is_reported_not_judged(anomaly_db: Path) -> None:
     body = _detect(anomaly_db, 2, {"from": LAST, "to": LAST + synth.DAY, "baselineHours": 10})
-    assert body["baseline"]["hoursUsed"] == 10
+    assert fact_values(section_rows(body, "baseline"))["hoursUsed"] == 10
     assert "baseline hours" in body["insights"][0]
-    assert {a["type"] for a in body["anomalies"]} == {"key_sweep"}
+    assert {a["type"] for a in section_rows(body, "anomalies")} == {"key_sweep"}

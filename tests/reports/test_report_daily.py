@@ -12,6 +12,7 @@ from report_db import FIRST_DAY
 from dsm.analytics.sketch import RELATIVE_ERROR
 from dsm.link.client import LinkError
 from dsm.reports.common import day_text
+from support import section_rows
 
 DAYS = 10
 TARGET = 8  # the day summarised: it has a day before and 7 days before that
@@ -58,26 +59,30 @@ async def test_daily_summary_matches_figures_computed_from_the_raw_events(connec
 
     # Sessions and their durations inside the day.
     expected_sessions = synth.sessions(today)
-    assert {s["session"]: (s["events"], s["durationSeconds"]) for s in body["sessions"]} == {
+    assert {s["session"]: (s["events"], s["durationSeconds"]) for s in section_rows(body, "sessions")} == {
         sid: (n, pytest.approx(last - first)) for sid, (n, first, last) in expected_sessions.items()
     }
     assert _metric(body, "sessions.count")["value"] == len(expected_sessions)
 
     # Top features, DataStores and keys, errors.
     features = synth.top(synth.feature_counts(today), 10)
-    assert [(r["feature"], r["count"]) for r in body["topFeatures"]] == features
+    assert [(r["feature"], r["count"]) for r in section_rows(body, "topFeatures")] == features
     prev_features = synth.feature_counts(before)
-    assert [r["previous"] for r in body["topFeatures"]] == [prev_features[f] for f, _ in features]
-    assert [(r["datastore"], r["count"]) for r in body["topDataStores"]] == synth.top(synth.datastore_reads(today), 10)
-    assert [((r["datastore"], r["scope"], r["key"]), r["count"]) for r in body["topKeys"]] == synth.top(
+    assert [r["previous"] for r in section_rows(body, "topFeatures")] == [prev_features[f] for f, _ in features]
+    assert [(r["datastore"], r["count"]) for r in section_rows(body, "topDataStores")] == synth.top(
+        synth.datastore_reads(today), 10
+    )
+    assert [((r["datastore"], r["scope"], r["key"]), r["count"]) for r in section_rows(body, "topKeys")] == synth.top(
         synth.key_reads(today), 10
     )
-    assert Counter({(r["category"], r["code"]): r["count"] for r in body["errors"]}) == synth.errors(today)
+    assert Counter({(r["category"], r["code"]): r["count"] for r in section_rows(body, "errors")}) == synth.errors(
+        today
+    )
 
     # Operations: counts, success rates, sketch percentiles against exact nearest-rank ones.
     stats = synth.op_stats(today)
-    assert {r["name"] for r in body["operations"]} == set(stats)
-    for row in body["operations"]:
+    assert {r["name"] for r in section_rows(body, "operations")} == set(stats)
+    for row in section_rows(body, "operations"):
         s = stats[row["name"]]
         assert (row["count"], row["successes"], row["failures"]) == (s["count"], s["successes"], s["failures"])
         assert row["successRate"] == pytest.approx(s["successes"] / s["count"])
@@ -86,7 +91,9 @@ async def test_daily_summary_matches_figures_computed_from_the_raw_events(connec
             assert row[field] == pytest.approx(synth.nearest_rank(s["latencies"], p), rel=RELATIVE_ERROR)
 
     # Hourly activity adds up; the report was saved.
-    assert sum(p["total"] for p in body["series"]["activity"]) == len(today)
+    activity = section_rows(body, "activity")
+    assert [p["t"] for p in activity] == [day + h * 3600 for h in range(24)]
+    assert sum(p["ui"] + p["datastore"] + p["perf"] + p["error"] for p in activity) == len(today)
     saved = await client.call("reports.get", {"id": report["id"]})
     assert saved["report"] == report
 
@@ -101,7 +108,8 @@ async def test_users_are_isolated_and_an_empty_user_gets_zeros(connect) -> None:
     assert _metric(body["body"], "events.total")["value"] == len(synth.within(mine, day, day + synth.DAY))
     empty = await (await connect(3)).call("reports.generate", {"type": "DAILY_SUMMARY", "options": options})
     assert _metric(empty["report"]["body"], "events.total")["value"] == 0
-    assert empty["report"]["body"]["operations"] == [] and empty["report"]["body"]["sessions"] == []
+    empty_body = empty["report"]["body"]
+    assert section_rows(empty_body, "operations") == [] and section_rows(empty_body, "sessions") == []
     listed = await (await connect(3)).call("reports.list", {})
     assert [r["id"] for r in listed["reports"]] == [empty["report"]["id"]]
 
@@ -114,7 +122,10 @@ async def test_users_are_isolated_and_an_empty_user_gets_zeros(connect) -> None:
         ({"type": "DAILY_SUMMARY", "options": {"from": 1.7e9 + 10, "to": 1.7e9 + 5}}, "options.to"),
         ({"type": "DAILY_SUMMARY", "options": {"bogus": 1}}, "options.bogus"),
         ({"type": "CUSTOM_ANALYSIS", "options": {"analysis": "astrology"}}, "options.analysis"),
-        ({"type": "CUSTOM_ANALYSIS", "options": {}}, "options.analysis"),
+        (
+            {"type": "CUSTOM_ANALYSIS", "options": {"analysis": "error_analysis", "parameters": {"pattern": "*"}}},
+            "options.parameters.pattern",
+        ),
         ({"type": "HISTORICAL_COMPARISON", "options": {"reportId": "rpt_x"}}, "options.baselineReportId"),
     ],
 )

@@ -19,8 +19,121 @@ DAY = 86400.0
 DAY0 = 1795392000.0
 
 
+def _metric(section: str, name: str, label: str, value: float, unit: str, previous: float | None, better: str | None):
+    change = None if previous is None else value - previous
+    pct = None if previous is None else change / previous  # type: ignore[operator]
+    return {"section": section, "name": name, "label": label, "value": value, "unit": unit} | {
+        "previous": previous,
+        "change": change,
+        "changePct": pct,
+        "better": better,
+    }
+
+
+def _column(name: str, label: str, unit: str) -> dict[str, str]:
+    return {"name": name, "label": label, "unit": unit}
+
+
 def sample_body() -> dict[str, Any]:
-    """A report body following the shared convention, with hostile text where users control names."""
+    """A report body written out by hand in the report model, with hostile text where users control names."""
+    return {
+        "period": {"from": DAY0, "to": DAY0 + DAY},
+        "baseline": {"label": "the day before", "from": DAY0 - DAY, "to": DAY0},
+        "insights": ["Events up 23% from the day before.", f"Most used feature: {HOSTILE}"],
+        "metrics": [
+            _metric("totals", "events.total", "Total events", 123, "count", 100, None),
+            _metric("dataStore", "latency.p95", "p95 latency", 181.5, "ms", None, "down"),
+            _metric("dataStore", "ops.successRate", "Success, rate", 0.975, "ratio", 0.99, "up"),
+            _metric("dataStore", "datastore.failures", "Failed DataStore calls", 13, "count", 1, "down"),
+            _metric("dataStore", "latency.p99", "p99 latency", 60.0, "ms", 240.0, "down"),
+            _metric("keys", "key.=HYPERLINK", '=HYPERLINK("x")', 4096, "bytes", 2048, None),
+            _metric("ui", f"feature.{HOSTILE}", f"Feature {HOSTILE}", 7, "count", 9, None),
+        ],
+        "sections": [
+            {
+                "id": "activity",
+                "kind": "series",
+                "title": "Activity over time",
+                "unit": "count",
+                "stacked": True,
+                "step": 3600,
+                "fields": [
+                    {"name": "ui", "label": "UI"},
+                    {"name": "datastore", "label": "DataStore"},
+                    {"name": "error", "label": "Errors"},
+                ],
+                "points": [
+                    {"t": DAY0 + h * 3600, "ui": (h * 7) % 13, "datastore": (h * 5) % 11, "error": h % 3}
+                    for h in range(24)
+                ],
+            },
+            {
+                "id": "operations",
+                "kind": "operations",
+                "title": "DataStore operations",
+                "rows": [
+                    {"name": "getData", "count": 80, "successes": 78, "failures": 2, "successRate": 0.975}
+                    | {"p50": 40.0, "p95": 181.5, "p99": 240.0, "avgLatencyMs": 61.2}
+                    | {"minLatencyMs": 3.0, "maxLatencyMs": 300.0},
+                    {"name": "listKeys", "count": 20, "successes": 20, "failures": 0, "successRate": 1.0}
+                    | {"p50": 22.0, "p95": 51.0, "p99": 70.0, "avgLatencyMs": 25.0}
+                    | {"minLatencyMs": 9.0, "maxLatencyMs": 80.0},
+                ],
+            },
+            {
+                "id": "errors",
+                "kind": "errors",
+                "title": "Errors",
+                "rows": [
+                    {"category": "throttled", "code": 303, "count": 5},
+                    {"category": HOSTILE, "code": None, "count": 1},
+                ],
+            },
+            {
+                "id": "topKeys",
+                "kind": "table",
+                "title": "Most read keys",
+                "columns": [
+                    _column("key", "Key", "text"),
+                    _column("reads", "Reads", "count"),
+                    _column("lastRead", "Last read", "time"),
+                    _column("session", "Time in session", "seconds"),
+                ],
+                "rows": [
+                    {"key": HOSTILE, "reads": 12, "lastRead": DAY0 + 3600, "session": 3725.0},
+                    {"key": "player_1", "reads": 3, "lastRead": None, "session": 12.5},
+                ],
+            },
+            {
+                "id": "notes",
+                "kind": "facts",
+                "title": "Notes",
+                "items": [
+                    {"name": "link", "label": HOSTILE, "value": "visit https://evil.example/x", "unit": "text"},
+                    {"name": "plain", "label": "Plain", "value": 1, "unit": "count"},
+                ],
+            },
+            {
+                "id": "found",
+                "kind": "findings",
+                "title": "Findings",
+                "items": [
+                    {
+                        "severity": "high",
+                        "type": "error_burst",
+                        "title": f"Error burst in {HOSTILE}",
+                        "from": DAY0 + 7200,
+                        "to": DAY0 + 10800,
+                        "facts": [{"name": "z", "label": "Peak z-score", "value": 9.5, "unit": "number"}],
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def legacy_body() -> dict[str, Any]:
+    """A body as companions before the report model saved it (no `sections`, no `better`), with hostile text."""
     return {
         "period": {"from": DAY0, "to": DAY0 + DAY},
         "metrics": [

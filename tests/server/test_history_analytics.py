@@ -92,6 +92,28 @@ async def test_history_hourly_buckets_and_realtime_points(connect, clock):
     assert err.value.error["message"].startswith("granularity")
 
 
+async def test_history_in_five_minute_buckets_counts_failures_per_kind(connect, clock):
+    client = await connect(1)
+    start = (clock() // 300) * 300 - 600  # two whole buckets before the current one
+    failed_call = [
+        {"id": "F-1", "ts": start + 5, "kind": "datastore", "name": "getData", "ok": False, "latencyMs": 9},
+        {"id": "F-2", "ts": start + 5, "kind": "perf", "name": "getData_live", "ok": False, "latencyMs": 9},
+        {"id": "F-3", "ts": start + 5, "kind": "error", "name": "datastore_error", "ok": False, "message": "503: busy"},
+    ]
+    calls = [
+        {"id": "C-1", "ts": start + 10, "kind": "datastore", "name": "getData", "ok": True, "latencyMs": 5},
+        {"id": "C-2", "ts": start + 310, "kind": "datastore", "name": "listKeys", "ok": True, "latencyMs": 7},
+    ]
+    await client.call("events.append", {"events": failed_call + calls})
+    points = (await client.call("analytics.history", {"seconds": clock() - start, "granularity": "5min"}))["points"]
+    assert [(p["timestamp"], p["byKind"].get("datastore"), p["failuresByKind"].get("datastore")) for p in points] == [
+        (start, 2, 1),
+        (start + 300, 1, 0),
+    ]
+    assert points[0]["failures"] == 3  # the failed call's datastore, perf and error events
+    assert points[0]["failuresByKind"] == {"datastore": 1, "perf": 1, "error": 1}
+
+
 async def test_data_clean_removes_only_this_users_old_rows(connect, db_path, clock):
     client = await connect(1)
     now = clock()

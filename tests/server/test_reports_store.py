@@ -9,12 +9,24 @@ import pytest
 from dsm.app import SERVICES
 from dsm.link.client import LinkError
 from dsm.store import reports
+from dsm.store.codec import unpack
+from support import rows
+
+TOTAL = {"section": "totals", "name": "events.total", "label": "Total events", "value": 3, "unit": "count"}
+MODEL_BODY = {
+    "period": {"from": 0.0, "to": 86400.0},
+    "insights": ["3 events."],
+    "metrics": [TOTAL | {"previous": None, "change": None, "changePct": None, "better": None}],
+    "sections": [],
+}
 
 T = 1_700_000_000.0  # report times inside the store's timestamp window (2000..2100)
 
 
-async def save(server, user_id: int, report_type: str, created_at: float, title: str) -> reports.Report:
-    report = reports.new_report(report_type, created_at, title, {"metrics": [{"name": "events.total", "value": 3}]})
+async def save(
+    server, user_id: int, report_type: str, created_at: float, title: str, body: dict | None = None
+) -> reports.Report:
+    report = reports.new_report(report_type, created_at, title, body or MODEL_BODY)
     return await server.app[SERVICES].db.write(reports.save_job(user_id, report))
 
 
@@ -46,6 +58,37 @@ async def test_get_export_and_delete(server, connect):
     with pytest.raises(LinkError) as err:
         await client.call("reports.get", {"id": saved.id})
     assert err.value.code == "not_found"
+
+
+async def test_a_body_saved_before_the_report_model_is_served_in_it_and_kept_as_stored(server, connect, db_path):
+    old = {
+        "period": {"from": 0, "to": 86400},
+        "metrics": [{"name": "events.total", "label": "Total events", "value": 3, "unit": "count", "previous": 1}],
+        "topKeys": [{"key": "player_1", "reads": 2, "lastRead": 1_781_524_800.0}],
+        "method": {"zThreshold": 3.5},
+    }
+    saved = await save(server, 1, "DAILY_SUMMARY", 1000.0, "old", old)
+    client = await connect(1)
+    body = (await client.call("reports.get", {"id": saved.id}))["report"]["body"]
+    assert body["metrics"] == [
+        {
+            "section": "",
+            "name": "events.total",
+            "label": "Total events",
+            "value": 3,
+            "unit": "count",
+            "previous": 1,
+            "change": 2,
+            "changePct": 2.0,
+            "better": None,
+        }
+    ]
+    top_keys, method = body["sections"]
+    assert (top_keys["kind"], top_keys["rows"]) == ("table", old["topKeys"])
+    assert [c["unit"] for c in top_keys["columns"]] == ["text", "number", "time"]
+    assert (method["kind"], method["items"][0]["value"]) == ("facts", 3.5)
+    stored = rows(db_path, "SELECT body FROM reports WHERE id = ?", (saved.id,))[0][0]
+    assert unpack(stored) == old  # the stored bytes were not rewritten
 
 
 async def test_another_users_report_is_not_found(server, connect):

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from dsm import PROTOCOL_VERSION
+from dsm.catalog import catalog
 from dsm.clock import time_ordered_id
 from dsm.errors import DsmError
 from dsm.link.codecs import decode, encode
@@ -142,6 +143,7 @@ class Connection:
             "session": self.session_id,
             "limits": self.services.config.limits.to_wire(),
             "settings": state.settings,
+            "catalog": catalog(),
         }
 
     async def _run(self, request_id: str | None, binary: bool, work: Any) -> None:

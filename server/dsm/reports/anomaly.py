@@ -12,9 +12,9 @@ from typing import Any
 from dsm.analytics import periods, robust, sketch
 from dsm.analytics.buckets import HOUR, Bucket
 from dsm.reports import common as c
+from dsm.reports import model as m
+from dsm.reports.format import period_text
 
-DEFAULT_HOURS = 24
-DEFAULT_BASELINE_HOURS = 14 * 24
 MIN_LATENCY_SAMPLES = 10  # an hour needs this many timed calls of an operation to be judged
 COUNT_MAD_FLOOR = 1.0  # events per hour: a flat baseline still needs a real change to flag
 LATENCY_MAD_FLOOR_RATIO = 0.05  # ms: 5% of the baseline median
@@ -210,14 +210,107 @@ def sweeps(conn: sqlite3.Connection, user_id: int, start: float, end: float, th:
     return out
 
 
+TITLES = {
+    "activity_spike": "Activity spike",
+    "activity_drop": "Activity drop",
+    "error_burst": "Error burst",
+    "latency_regression": "Latency regression",
+    "key_sweep": "Key sweep (many distinct keys read quickly)",
+}
+HOUR_COLUMNS = (
+    m.col("anomaly", "Anomaly", "text"),
+    m.col("t", "Hour", "time"),
+    m.col("value", "Value", "number"),
+    m.col("median", "Baseline median", "number"),
+    m.col("mad", "Baseline MAD", "number"),
+    m.col("z", "z", "number"),
+)
+
+
+def _facts(anomaly: c.Row) -> list[c.Row]:
+    ev = anomaly["evidence"]
+    if anomaly["type"] == "key_sweep":
+        return [
+            m.fact("datastore", "DataStore", ev["datastore"], "text"),
+            m.fact("distinctKeys", "Distinct keys", ev["distinctKeys"], "count"),
+            m.fact("events", "Calls", ev["events"], "count"),
+            m.fact("seconds", "Within", ev["seconds"], "seconds"),
+            m.fact("timesThreshold", "Times the threshold", ev["timesThreshold"], "number"),
+            m.fact("sampleKeys", "Some of the keys", ", ".join(ev["sampleKeys"]), "text"),
+        ]
+    unit = "ms" if anomaly["type"] == "latency_regression" else "number"
+    peak = max(ev["hours"], key=lambda h: abs(h["z"]))
+    out = [
+        m.fact("metric", "Measure", ev["metric"], "text"),
+        m.fact("z", "Peak z-score", anomaly["z"], "number"),
+        m.fact("peakValue", "Peak hour", peak["value"], unit),
+        m.fact("median", "Baseline median", peak["median"], unit),
+        m.fact("mad", "Baseline MAD", peak["mad"], unit),
+        m.fact("hours", "Hours flagged", len(ev["hours"]), "count"),
+    ]
+    if "operation" in ev:
+        out.insert(0, m.fact("operation", "Operation", ev["operation"], "text"))
+    for label, n in sorted(ev.get("categories", {}).items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(m.fact(f"category:{label}", label, n, "count"))
+    return out
+
+
+def _sections(anomalies: list[c.Row], ctx: dict[str, Any], th: Thresholds, baseline: c.Row) -> list[m.Section]:
+    buckets, hours = ctx["buckets"], ctx["hours"]
+    items = [m.finding(a["severity"], a["type"], TITLES[a["type"]], a["from"], a["to"], _facts(a)) for a in anomalies]
+    flagged = [
+        {"anomaly": f"{i} {a['type'].replace('_', ' ')}", **h}
+        for i, a in enumerate(anomalies, 1)
+        for h in a["evidence"].get("hours", [])
+    ]
+    activity = {int(t): {"total": b.total(), "errors": b.error_total()} for t, b in buckets.items()}
+    return [
+        m.findings("anomalies", "Anomalies", items),
+        m.series(
+            "activity",
+            "Events and errors per hour",
+            "count",
+            (("total", "All events"), ("errors", "Errors")),
+            c.timeline(hours[0], hours[-1] + HOUR, HOUR, activity, ("total", "errors"), 0) if hours else [],
+            stacked=False,
+            step=HOUR,
+        ),
+        m.table("flaggedHours", "Flagged hours", HOUR_COLUMNS, flagged),
+        m.facts(
+            "baseline",
+            "Baseline",
+            [
+                m.fact("from", "From", baseline["from"], "time"),
+                m.fact("to", "To", baseline["to"], "time"),
+                m.fact("hoursUsed", "Active hours in it", baseline["hoursUsed"], "count"),
+            ],
+        ),
+        m.facts(
+            "method",
+            "Method and thresholds (your settings)",
+            [
+                m.fact(
+                    "score",
+                    "Score",
+                    "modified z = 0.6745 * (x - median) / MAD over the baseline's hourly values",
+                    "text",
+                ),
+                m.fact("zThreshold", "Flag from |z| >=", th.z, "number"),
+                m.fact("minBaselineHours", "Minimum baseline", th.min_baseline_hours, "count"),
+                m.fact("errorBurstThreshold", "Errors in an hour for a burst", th.error_burst, "count"),
+                m.fact("sweepDistinctKeys", "Distinct keys for a sweep", th.sweep_keys, "count"),
+                m.fact("sweepWindowSeconds", "Sweep window", th.sweep_seconds, "seconds"),
+                m.fact("latencyRegressionRatio", "Latency regression from (x median)", th.latency_ratio, "number"),
+            ],
+        ),
+    ]
+
+
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
     th = thresholds(conn, user_id)
-    if "from" in options:
-        start, end = c.hour_floor(options["from"]), -(-options["to"] // HOUR) * HOUR
-    else:
-        end = c.hour_floor(now)
-        start = end - DEFAULT_HOURS * HOUR
-    base_start = start - options.get("baselineHours", DEFAULT_BASELINE_HOURS) * HOUR
+    # Hour by hour: the period is widened to whole hours.
+    start, end = c.hour_floor(options["from"]), -(-options["to"] // HOUR) * HOUR
+    base_start = start - options["baselineHours"] * HOUR
     buckets = periods.series(conn, user_id, base_start, end, ("counts", "ops"), HOUR)
     # Studio use is intermittent, so the baseline is the hours that had any activity, not idle ones.
     base_hours = sorted(float(t) for t, b in buckets.items() if t < start and b.total() > 0)
@@ -235,37 +328,20 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     anomalies += sweeps(conn, user_id, start, end, th)
     anomalies.sort(key=lambda a: (a["from"], a["type"]))
     counts = {k: sum(a["type"] == k for a in anomalies) for k in ANOMALY_TYPES}
-    metrics = [c.metric("anomalies", "anomalies.total", "Anomalies", len(anomalies), "count")]
-    metrics += [c.metric("anomalies", f"anomalies.{k}", k.replace("_", " "), n, "count") for k, n in counts.items()]
-    body = {
-        "period": {"from": start, "to": end},
-        "baseline": {"from": base_start, "to": start, "hoursUsed": len(base_hours)},
-        "method": {
-            "score": "modified z = 0.6745 * (x - median) / MAD over the baseline's hourly values",
-            "zThreshold": th.z,
-            "minBaselineHours": th.min_baseline_hours,
-            "errorBurstThreshold": th.error_burst,
-            "sweepDistinctKeys": th.sweep_keys,
-            "sweepWindowSeconds": th.sweep_seconds,
-            "latencyRegressionRatio": th.latency_ratio,
-        },
-        "metrics": metrics,
-        "anomalies": anomalies,
-        "series": {
-            "activity": [
-                {"t": t, "total": buckets[int(t)].total() if int(t) in buckets else 0, "errors": _errs(buckets, t)}
-                for t in hours
-            ]
-        },
-        "insights": insights
-        + [f"{a['severity']} {a['type']} {c.time_text(a['from'])} – {c.time_text(a['to'])}" for a in anomalies],
-    }
+    metrics = [m.metric("anomalies", "anomalies.total", "Anomalies", len(anomalies), "count", better="down")]
+    metrics += [
+        m.metric("anomalies", f"anomalies.{k}", TITLES[k].split(" (")[0], n, "count", better="down")
+        for k, n in counts.items()
+    ]
+    insights += [
+        f"{a['severity'].capitalize()}: {TITLES[a['type']].split(' (')[0].lower()}, {period_text(a['from'], a['to'])}"
+        for a in anomalies
+    ]
+    if not anomalies and len(base_hours) >= th.min_baseline_hours:
+        insights.append("No anomalies: every hour was within the baseline's usual range.")
+    baseline = {"from": base_start, "to": start, "hoursUsed": len(base_hours)}
+    body = c.body(start, end, insights, metrics, _sections(anomalies, ctx, th, baseline))
     return c.title("Anomaly detection", start, end), body
-
-
-def _errs(buckets: dict[int, Bucket], t: float) -> int:
-    b = buckets.get(int(t))
-    return b.error_total() if b is not None else 0
 
 
 ANOMALY_TYPES = ("activity_spike", "activity_drop", "error_burst", "latency_regression", "key_sweep")

@@ -9,10 +9,9 @@ from typing import Any
 from dsm.analytics import periods
 from dsm.analytics.buckets import Bucket
 from dsm.reports import common as c
+from dsm.reports import model as m
 from dsm.store.cache import NAME_LIMIT, VALUE_LIMIT_BYTES
 
-DEFAULT_DAYS = 30
-NAME_WARN_LENGTH = 45
 NEAR_VALUE_LIMIT = 0.8  # values at 80% of 4 MB are flagged
 
 
@@ -95,17 +94,52 @@ def _cache_addresses(conn: sqlite3.Connection, user_id: int, ds: str | None) -> 
     return {tuple(r) for r in rows if ds is None or r[0] == ds}  # type: ignore[misc]
 
 
+DATASTORE_COLUMNS = (
+    m.col("datastore", "DataStore", "text"),
+    m.col("scopes", "Scopes", "count"),
+    m.col("keys", "Keys", "count"),
+    m.col("reads", "Calls", "count"),
+    m.col("failures", "Failed", "count"),
+    m.col("bytes", "Bytes read", "bytes"),
+    m.col("maxSize", "Largest value", "bytes"),
+    m.col("firstRead", "First read", "time"),
+    m.col("lastRead", "Last read", "time"),
+)
+LARGEST_COLUMNS = (
+    *c.KEY_COLUMNS[:3],
+    m.col("maxSize", "Largest value", "bytes"),
+    m.col("pctOfLimit", "Of the 4 MB limit", "ratio"),
+    m.col("nearLimit", "Near the limit", "boolean"),
+)
+NAME_COLUMNS = (
+    m.col("kind", "Kind", "text"),
+    m.col("datastore", "DataStore", "text"),
+    m.col("name", "Name", "text"),
+    m.col("length", "Length", "count"),
+    m.col("limit", "Limit", "count"),
+)
+STALE_COLUMNS = (
+    m.col("type", "Entry", "text"),
+    *c.KEY_COLUMNS[:3],
+    m.col("bytes", "Size", "bytes"),
+    m.col("cachedAt", "Cached", "time"),
+    m.col("expiresAt", "Expires", "time"),
+    m.col("ageSeconds", "Age", "seconds"),
+    m.col("reason", "Why stale", "text"),
+)
+
+
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
-    start, end = c.period(options, now, DEFAULT_DAYS)
-    limit = options.get("limit", 100)
-    warn = options.get("nameWarnLength", NAME_WARN_LENGTH)
+    start, end = c.period(options)
+    limit = options["limit"]
+    warn = options["nameWarnLength"]
     only = options.get("datastore")
     timeout = float(c.user_settings(conn, user_id)["dataStore"]["cacheTimeout"])
     keys = periods.load(conn, user_id, start, end, ("keys",)).keys
     if only is not None:
         keys = {a: agg for a, agg in keys.items() if a[0] == only}
     key_rows = sorted(
-        (dict(c.key_row(a, agg), userId=user_id) for a, agg in keys.items() if a[2]),
+        (c.key_row(a, agg) for a, agg in keys.items() if a[2]),
         key=lambda r: (-r["reads"], r["datastore"], r["scope"], r["key"]),
     )
     sized = [r for r in key_rows if r["maxSize"] is not None]
@@ -116,37 +150,55 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     names = _near_limit_names(set(keys) | _cache_addresses(conn, user_id, only), warn)
     stale = _stale_cache(conn, user_id, now, timeout, only)
     ds_rows = _datastore_rows(keys)
-    total_reads = sum(r["reads"] for r in ds_rows)
+    near = sum(r["nearLimit"] for r in largest)
     metrics = [
-        c.metric("audit", "audit.datastores", "DataStores accessed", len(ds_rows), "count"),
-        c.metric("audit", "audit.keys", "Keys accessed", len(key_rows), "count"),
-        c.metric("audit", "audit.reads", "DataStore calls naming a DataStore", total_reads, "count"),
-        c.metric("audit", "audit.bytesRead", "Bytes read", sum(r["bytes"] for r in ds_rows), "bytes"),
-        c.metric(
-            "sizes", "audit.largestValueBytes", "Largest value", largest[0]["maxSize"] if largest else None, "bytes"
+        m.metric("audit", "audit.datastores", "DataStores accessed", len(ds_rows), "count", better=None),
+        m.metric("audit", "audit.keys", "Keys accessed", len(key_rows), "count", better=None),
+        m.metric(
+            "audit",
+            "audit.reads",
+            "DataStore calls naming a DataStore",
+            sum(r["reads"] for r in ds_rows),
+            "count",
+            better=None,
         ),
-        c.metric(
-            "sizes", "audit.valuesNearLimit", "Values >= 80% of 4 MB", sum(r["nearLimit"] for r in largest), "count"
+        m.metric("audit", "audit.bytesRead", "Bytes read", sum(r["bytes"] for r in ds_rows), "bytes", better=None),
+        m.metric(
+            "sizes",
+            "audit.largestValueBytes",
+            "Largest value",
+            largest[0]["maxSize"] if largest else None,
+            "bytes",
+            better="down",
         ),
-        c.metric("names", "audit.namesNearLimit", f"Names/keys >= {warn} characters", len(names), "count"),
-        c.metric("cache", "audit.staleCacheEntries", "Stale cache entries", len(stale), "count"),
+        m.metric("sizes", "audit.valuesNearLimit", "Values >= 80% of 4 MB", near, "count", better="down"),
+        m.metric(
+            "names", "audit.namesNearLimit", f"Names/keys >= {warn} characters", len(names), "count", better="down"
+        ),
+        m.metric("cache", "audit.staleCacheEntries", "Stale cache entries", len(stale), "count", better="down"),
     ]
-    body = {
-        "period": {"from": start, "to": end},
-        "metrics": metrics,
-        "datastores": ds_rows,
-        "keys": key_rows[:limit],
-        "largestValues": largest,
-        "valueLimitBytes": VALUE_LIMIT_BYTES,
-        "namesNearLimit": names,
-        "nameLimit": NAME_LIMIT,
-        "staleCache": stale,
-        "cacheTimeoutSeconds": timeout,
-    }
-    body["insights"] = [
+    sections = [
+        m.table("datastores", "DataStores", DATASTORE_COLUMNS, ds_rows),
+        m.table("keys", "Keys", c.KEY_COLUMNS, key_rows[:limit]),
+        m.table("largestValues", "Largest values", LARGEST_COLUMNS, largest, note="Roblox's limit is 4 MB per value."),
+        m.table("namesNearLimit", "Long names and keys", NAME_COLUMNS, names, note=f"Roblox's limit is {NAME_LIMIT}."),
+        m.table("staleCache", "Stale cache entries", STALE_COLUMNS, stale),
+        m.facts(
+            "limits",
+            "Whose data, and the limits used",
+            [
+                m.fact("userId", "Studio user", str(user_id), "text"),
+                m.fact("valueLimitBytes", "Value size limit", VALUE_LIMIT_BYTES, "bytes"),
+                m.fact("nameLimit", "Name length limit", NAME_LIMIT, "count"),
+                m.fact("nameWarnLength", "Names flagged from", warn, "count"),
+                m.fact("cacheTimeoutSeconds", "Cache expiry (your setting)", timeout, "seconds"),
+            ],
+        ),
+    ]
+    insights = [
         f"{len(ds_rows)} DataStores and {len(key_rows)} keys accessed.",
-        *([f"{sum(r['nearLimit'] for r in largest)} values are near Roblox's 4 MB limit."] if largest else []),
+        *([f"{near} values are near Roblox's 4 MB limit."] if largest else []),
         *([f"{len(names)} names or keys are {warn}+ characters (limit {NAME_LIMIT})."] if names else []),
         *([f"{len(stale)} stale cache entries."] if stale else []),
     ]
-    return c.title("DataStore audit", start, end), body
+    return c.title("DataStore audit", start, end), c.body(start, end, insights, metrics, sections)

@@ -5,43 +5,22 @@ from __future__ import annotations
 import math
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsm.analytics import sketch
 from dsm.analytics.buckets import DAY, HOUR, Bucket, KeyAgg, OpAgg
+from dsm.reports import model
+from dsm.reports.model import Better
 from dsm.store.settings import Settings, read_state
 
 Row = dict[str, Any]
-DEFAULT_LIMIT = 10
 
 
 def rate(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def delta(value: float | None, previous: float | None) -> tuple[float | None, float | None]:
-    """(absolute change, relative change) or None where it is undefined (no previous value, or 0)."""
-    if value is None or previous is None:
-        return None, None
-    change = value - previous
-    return change, (change / previous if previous else None)
-
-
-def metric(
-    section: str, name: str, label: str, value: float | None, unit: str, previous: float | None = None, **extra: Any
-) -> Row:
-    change, pct = delta(value, previous)
-    return {
-        "section": section,
-        "name": name,
-        "label": label,
-        "value": value,
-        "unit": unit,
-        "previous": previous,
-        "change": change,
-        "changePct": pct,
-        **extra,
-    }
+delta = model.delta
 
 
 def day_floor(ts: float) -> float:
@@ -52,12 +31,9 @@ def hour_floor(ts: float) -> float:
     return float(math.floor(ts / HOUR) * HOUR)
 
 
-def period(options: dict[str, Any], now: float, days: int) -> tuple[float, float]:
-    """`options.from/to`, or the last `days` full UTC days before `now`."""
-    if "from" in options:
-        return options["from"], options["to"]
-    end = day_floor(now)
-    return end - days * DAY, end
+def period(options: dict[str, Any]) -> tuple[float, float]:
+    """The report's `[from, to)`; the engine fills in the type's default period when none was given."""
+    return options["from"], options["to"]
 
 
 def day_text(ts: float) -> str:
@@ -78,6 +54,29 @@ def period_text(start: float, end: float) -> str:
 
 def title(kind: str, start: float, end: float) -> str:
     return f"{kind} — {period_text(start, end)} (UTC)"
+
+
+def grain(start: float, end: float) -> int:
+    """The step of a time series over a period: days from two days up, else hours."""
+    return DAY if end - start >= 2 * DAY else HOUR
+
+
+def timeline(
+    start: float, end: float, step: int, values: dict[int, Any], fields: tuple[str, ...], missing: float | None
+) -> list[Row]:
+    """One point per `step` over [start, end): `values[t][field]`, or `missing` where there is nothing."""
+    points = []
+    t = math.floor(start / step) * step
+    while t < end:
+        found = values.get(t) or {}
+        points.append({"t": float(t), **{f: found.get(f, missing) for f in fields}})
+        t += step
+    return points
+
+
+def body(start: float, end: float, insights: list[str], metrics: list[Row], sections: list[model.Section]) -> Row:
+    """A report body in the model's order: period, insights, metrics, sections."""
+    return {"period": {"from": start, "to": end}, "insights": insights, "metrics": metrics, "sections": sections}
 
 
 def user_settings(conn: sqlite3.Connection, user_id: int) -> Settings:
@@ -148,9 +147,34 @@ def key_row(address: tuple[str, str, str], agg: KeyAgg) -> Row:
     }
 
 
+KEY_COLUMNS = (
+    model.col("datastore", "DataStore", "text"),
+    model.col("scope", "Scope", "text"),
+    model.col("key", "Key", "text"),
+    model.col("reads", "Calls", "count"),
+    model.col("failures", "Failed", "count"),
+    model.col("bytes", "Bytes read", "bytes"),
+    model.col("avgSize", "Average size", "bytes"),
+    model.col("maxSize", "Largest", "bytes"),
+    model.col("avgLatencyMs", "Average latency", "ms"),
+    model.col("maxLatencyMs", "Max latency", "ms"),
+    model.col("firstRead", "First read", "time"),
+    model.col("lastRead", "Last read", "time"),
+)
+
+
 def top(counts: dict[str, int] | dict[Any, int], limit: int) -> list[tuple[Any, int]]:
     """Highest counts first; ties broken by name so the order is stable."""
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]
+
+
+SESSION_COLUMNS = (
+    model.col("session", "Session", "text"),
+    model.col("events", "Events", "count"),
+    model.col("start", "Start", "time"),
+    model.col("end", "End", "time"),
+    model.col("durationSeconds", "Duration", "seconds"),
+)
 
 
 def session_durations(bucket: Bucket) -> list[Row]:
@@ -161,33 +185,63 @@ def session_durations(bucket: Bucket) -> list[Row]:
     return sorted(rows, key=lambda r: (r["start"], r["session"]))
 
 
-def summary_values(bucket: Bucket) -> list[tuple[str, str, str, float | None, str]]:
-    """The headline figures of a period: (section, name, label, value, unit); shared by the summary and comparisons."""
+class Figure(NamedTuple):
+    """A headline figure of a period, before it is compared with anything."""
+
+    section: str
+    name: str
+    label: str
+    value: float | None
+    unit: str
+    better: Better
+
+    def metric(self, previous: float | None = None, **extra: Any) -> Row:
+        return model.metric(
+            self.section, self.name, self.label, self.value, self.unit, previous, better=self.better, **extra
+        )
+
+
+def summary_values(bucket: Bucket) -> list[Figure]:
+    """The headline figures of a period; shared by the summary and comparisons."""
     kinds = bucket.by_kind()
     sessions = session_durations(bucket)
     durations = [s["durationSeconds"] for s in sessions]
     ops = all_ops(bucket)
     p50, p95, p99 = sketch.quantiles(ops.hist, PERCENTILES)
-    out: list[tuple[str, str, str, float | None, str]] = [
-        ("totals", "events.total", "Total events", bucket.total(), "count"),
-    ]
+    out = [Figure("totals", "events.total", "Total events", bucket.total(), "count", None)]
     for kind, label in (("ui", "UI events"), ("datastore", "DataStore calls"), ("perf", "Perf events")):
-        out.append(("totals", f"events.{kind}", label, kinds.get(kind, 0), "count"))
-    out.append(("totals", "events.error", "Error events", kinds.get("error", 0), "count"))
+        out.append(Figure("totals", f"events.{kind}", label, kinds.get(kind, 0), "count", None))
+    out.append(Figure("totals", "events.error", "Error events", kinds.get("error", 0), "count", "down"))
     out += [
-        ("sessions", "sessions.count", "Sessions", len(sessions), "count"),
-        ("sessions", "sessions.totalDurationSeconds", "Session time", sum(durations), "seconds"),
-        ("sessions", "sessions.avgDurationSeconds", "Average session", rate(sum(durations), len(durations)), "seconds"),
-        ("datastore", "datastore.failures", "Failed DataStore calls", ops.failures, "count"),
-        ("datastore", "datastore.successRate", "DataStore success rate", op_row("", ops)["successRate"], "ratio"),
-        ("datastore", "datastore.p50", "DataStore latency p50", p50, "ms"),
-        ("datastore", "datastore.p95", "DataStore latency p95", p95, "ms"),
-        ("datastore", "datastore.p99", "DataStore latency p99", p99, "ms"),
-        ("errors", "errors.total", "Errors (error events + failed calls)", bucket.error_total(), "count"),
+        Figure("sessions", "sessions.count", "Sessions", len(sessions), "count", None),
+        Figure("sessions", "sessions.totalDurationSeconds", "Session time", sum(durations), "seconds", None),
+        Figure(
+            "sessions",
+            "sessions.avgDurationSeconds",
+            "Average session",
+            rate(sum(durations), len(durations)),
+            "seconds",
+            None,
+        ),
+        Figure("dataStore", "datastore.failures", "Failed DataStore calls", ops.failures, "count", "down"),
+        Figure(
+            "dataStore",
+            "datastore.successRate",
+            "DataStore success rate",
+            rate(ops.successes, ops.count),
+            "ratio",
+            "up",
+        ),
+        Figure("dataStore", "datastore.p50", "DataStore latency p50", p50, "ms", "down"),
+        Figure("dataStore", "datastore.p95", "DataStore latency p95", p95, "ms", "down"),
+        Figure("dataStore", "datastore.p99", "DataStore latency p99", p99, "ms", "down"),
+        Figure("errors", "errors.total", "Errors (error events + failed calls)", bucket.error_total(), "count", "down"),
     ]
     for name, op in sorted(bucket.ops.items()):
         row = op_row(name, op)
-        out.append(("operations", f"op.{name}.count", f"{name} calls", row["count"], "count"))
-        out.append(("operations", f"op.{name}.successRate", f"{name} success rate", row["successRate"], "ratio"))
-        out.append(("operations", f"op.{name}.p95", f"{name} latency p95", row["p95"], "ms"))
+        out.append(Figure("operations", f"op.{name}.count", f"{name} calls", row["count"], "count", None))
+        out.append(
+            Figure("operations", f"op.{name}.successRate", f"{name} success rate", row["successRate"], "ratio", "up")
+        )
+        out.append(Figure("operations", f"op.{name}.p95", f"{name} latency p95", row["p95"], "ms", "down"))
     return out

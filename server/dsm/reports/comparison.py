@@ -9,10 +9,9 @@ from typing import Any
 from dsm.analytics import periods
 from dsm.errors import not_found
 from dsm.reports import common as c
+from dsm.reports import model as m
 from dsm.store import historical, reports
 from dsm.validate import is_number
-
-DEFAULT_DAYS = 7
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, float]:
@@ -26,29 +25,29 @@ def flatten(value: Any, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def metric_values(body: dict[str, Any]) -> dict[str, tuple[float | None, str | None, str | None]]:
-    """name -> (value, label, unit) from a body's `metrics` list, or from its numeric leaves."""
+def metric_values(body: dict[str, Any]) -> dict[str, tuple[float | None, str | None, str | None, str | None]]:
+    """name -> (value, label, unit, better) from a body's `metrics` list, or from its numeric leaves."""
     rows = body.get("metrics")
     if isinstance(rows, list) and rows:
         return {
-            str(m["name"]): (m.get("value"), m.get("label"), m.get("unit"))
+            str(m["name"]): (m.get("value"), m.get("label"), m.get("unit"), m.get("better"))
             for m in rows
             if isinstance(m, dict) and "name" in m
         }
-    return {name: (value, name, None) for name, value in flatten(body).items()}
+    return {name: (value, name, None, None) for name, value in flatten(body).items()}
 
 
 def compare_bodies(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
     now_values, then_values = metric_values(current), metric_values(baseline)
     rows = []
-    for name, (value, label, unit) in now_values.items():
+    for name, (value, label, unit, better) in now_values.items():
         if name not in then_values:
             continue
         before = then_values[name][0]
         change, pct = c.delta(value if is_number(value) else None, before if is_number(before) else None)
         rows.append(
             {"name": name, "label": label, "unit": unit, "value": value, "baseline": before}
-            | {"change": change, "changePct": pct}
+            | {"change": change, "changePct": pct, "better": better}
         )
     return {
         "metrics": rows,
@@ -86,12 +85,36 @@ def compare_saved(
 
 def _period_metrics(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> dict[str, Any]:
     bucket = periods.load(conn, user_id, start, end)
-    return {
-        "metrics": [
-            {"section": s, "name": n, "label": label, "value": v, "unit": u}
-            for s, n, label, v, u in c.summary_values(bucket)
-        ]
-    }
+    return {"metrics": [f.metric() for f in c.summary_values(bucket)]}
+
+
+def _unit(unit: str | None) -> str:
+    """A compared metric keeps its unit when it is a quantity the model knows (snapshot leaves have none)."""
+    return unit if unit in m.NUMERIC_UNITS - {"time"} else "number"
+
+
+UNMATCHED_COLUMNS = (m.col("name", "Metric", "text"), m.col("presentIn", "Only in", "text"))
+
+
+def _unmatched(result: dict[str, Any]) -> m.Section:
+    rows = [{"name": n, "presentIn": "current"} for n in result["onlyInCurrent"]]
+    rows += [{"name": n, "presentIn": "baseline"} for n in result["onlyInBaseline"]]
+    return m.table("unmatched", "Metrics without a counterpart", UNMATCHED_COLUMNS, rows)
+
+
+def _side(item: dict[str, Any], prefix: str, label: str) -> list[m.Row]:
+    return [
+        m.fact(f"{prefix}Title", label, item["title"], "text"),
+        m.fact(f"{prefix}Kind", f"{label}: kind", item["kind"], "text"),
+        m.fact(f"{prefix}CreatedAt", f"{label}: made", item["createdAt"], "time"),
+    ]
+
+
+def _insights(metrics: list[m.Row]) -> list[str]:
+    moved = sorted(
+        (r for r in metrics if r["changePct"] is not None and r["unit"] == "count"), key=lambda r: -abs(r["changePct"])
+    )[:3]
+    return [f"{r['label']}: {r['changePct']:+.0%} ({r['previous']} → {r['value']})" for r in moved]
 
 
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
@@ -103,34 +126,43 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
             (options.get("baselineReportId"), options.get("baselineSnapshotId")),
         )
         metrics = [
-            c.metric("comparison", r["name"], r["label"] or r["name"], r["value"], r["unit"] or "count", r["baseline"])
+            m.metric(
+                "comparison",
+                r["name"],
+                r["label"] or r["name"],
+                r["value"] if is_number(r["value"]) else None,
+                _unit(r["unit"]),
+                r["baseline"] if is_number(r["baseline"]) else None,
+                better=r["better"],
+            )
             for r in result["metrics"]
         ]
-        body = {"period": {"from": result["baseline"]["createdAt"], "to": result["current"]["createdAt"]}}
-        body |= {"metrics": metrics, "comparison": result}
+        facts = _side(result["current"], "current", "Report") + _side(result["baseline"], "baseline", "Baseline")
+        sections = [m.facts("compared", "Compared", facts), _unmatched(result)]
+        start, end = result["baseline"]["createdAt"], result["current"]["createdAt"]
+        body = c.body(start, end, _insights(metrics), metrics, sections)
+        body["baseline"] = {"label": result["baseline"]["title"]}
         title = f"Historical comparison — {result['current']['title']} vs {result['baseline']['title']}"
         return title, body
-    start, end = c.period(options, now, DEFAULT_DAYS)
+    start, end = c.period(options)
     base_start = options.get("baselineFrom", start - (end - start))
     base_end = options.get("baselineTo", start)
     current = _period_metrics(conn, user_id, start, end)
     baseline = _period_metrics(conn, user_id, base_start, base_end)
-    values = {m["name"]: m["value"] for m in baseline["metrics"]}
+    values = {r["name"]: r["value"] for r in baseline["metrics"]}
     metrics = [
-        c.metric(m["section"], m["name"], m["label"], m["value"], m["unit"], values.get(m["name"]))
-        for m in current["metrics"]
+        m.metric(r["section"], r["name"], r["label"], r["value"], r["unit"], values.get(r["name"]), better=r["better"])
+        for r in current["metrics"]
     ]
-    body = {
-        "period": {"from": start, "to": end},
-        "baselinePeriod": {"from": base_start, "to": base_end},
-        "metrics": metrics,
-        "comparison": compare_bodies(current, baseline),
-    }
-    moved = sorted(
-        (m for m in metrics if m["changePct"] is not None and m["unit"] == "count"),
-        key=lambda m: -abs(m["changePct"]),
-    )[:3]
-    body["insights"] = [f"{m['label']}: {m['changePct']:+.0%} ({m['previous']} → {m['value']})" for m in moved]
+    facts = [
+        m.fact("from", "Period: from", start, "time"),
+        m.fact("to", "Period: to", end, "time"),
+        m.fact("baselineFrom", "Baseline: from", base_start, "time"),
+        m.fact("baselineTo", "Baseline: to", base_end, "time"),
+    ]
+    sections = [m.facts("compared", "Compared", facts), _unmatched(compare_bodies(current, baseline))]
+    body = c.body(start, end, _insights(metrics), metrics, sections)
+    body["baseline"] = {"label": c.period_text(base_start, base_end), "from": base_start, "to": base_end}
     return (
         f"Historical comparison — {c.period_text(start, end)} vs {c.period_text(base_start, base_end)} (UTC)",
         body,

@@ -1,10 +1,10 @@
-"""CSV export of a report: one row per headline metric, then the report's other tables.
+"""CSV export of a report: one row per headline metric, then the insights, then every section as a table.
 
-The first table has the columns of `METRIC_COLUMNS`, one row per entry of `body["metrics"]`.
-Each further table (lists of flat rows such as `operations` or `errors`) follows after one empty
-line; its header row starts with the cell `table` and each of its rows starts with the table's
-name, so every row says what it is. Quoting is RFC 4180 (CRLF line ends, `"` doubled) and any
-text cell that a spreadsheet would read as a formula is prefixed with `'`.
+The first table has the columns of `METRIC_COLUMNS`, one row per entry of `body["metrics"]`. Each further
+table follows after one empty line; its header row starts with the cell `table` and each of its rows starts
+with the section's id, so every row says what it is. Every section kind has its table (see `SECTION_TABLES`).
+Numbers are plain numbers, times ISO 8601 UTC. Quoting is RFC 4180 (CRLF line ends, `"` doubled) and any text
+cell that a spreadsheet would read as a formula is prefixed with `'`.
 """
 
 from __future__ import annotations
@@ -13,23 +13,38 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-METRIC_COLUMNS = ("section", "metric", "label", "value", "unit", "previous", "change", "changePct")
-METRIC_FIELDS = ("section", "name", "label", "value", "unit", "previous", "change", "changePct")
+from dsm.reports import model as m
+
+METRIC_COLUMNS = (
+    "section",
+    "metric",
+    "label",
+    "value",
+    "unit",
+    "previous",
+    "change",
+    "changePct",
+    "better",
+    "average7d",
+)
+METRIC_FIELDS = ("section", "name", "label", "value", "unit", "previous", "change", "changePct", "better", "average7d")
 # Text starting with these is run as a formula by Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Body keys that are not tables of their own.
-NOT_TABLES = frozenset(("period", "metrics", "series", "insights"))
+Table = tuple[list[str], list[list[str]]]  # header (without the leading `table` cell), rows (without the id)
 
 
-def cell(value: Any) -> str:
-    """One cell's text: numbers as numbers, empty for null, nested values as JSON, formulas defused."""
+def cell(value: Any, unit: str = "") -> str:
+    """One cell's text: numbers as numbers, times as ISO 8601 UTC, empty for null, formulas defused."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if unit == "time" and type(value) in (int, float) and math.isfinite(value):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -39,48 +54,71 @@ def cell(value: Any) -> str:
 
 
 def metric_rows(body: dict[str, Any]) -> list[list[str]]:
+    return [[cell(metric.get(field)) for field in METRIC_FIELDS] for metric in body["metrics"]]
+
+
+def _columns_table(columns: Sequence[dict[str, Any]], rows: Iterable[dict[str, Any]]) -> Table:
+    header = [c["name"] for c in columns]
+    return header, [[cell(r.get(c["name"]), c["unit"]) for c in columns] for r in rows]
+
+
+def _fixed(columns: Sequence[dict[str, Any]], optional: frozenset[str]) -> Callable[[dict[str, Any]], Table]:
+    def table(section: dict[str, Any]) -> Table:
+        rows = section["rows"]
+        present = [c for c in columns if c["name"] not in optional or any(r.get(c["name"]) is not None for r in rows)]
+        return _columns_table(present, rows)
+
+    return table
+
+
+def _series(section: dict[str, Any]) -> Table:
+    return _columns_table(list(m.columns(section)), section["points"])
+
+
+def _bars(section: dict[str, Any]) -> Table:
+    return _columns_table(list(m.columns(section)), section["rows"])
+
+
+def _facts(section: dict[str, Any]) -> Table:
+    rows = [[cell(i["name"]), cell(i["label"]), cell(i["value"], i["unit"]), cell(i["unit"])] for i in section["items"]]
+    return ["name", "label", "value", "unit"], rows
+
+
+def _details(facts: Sequence[dict[str, Any]]) -> str:
+    return "; ".join(f"{f['label']}: {cell(f['value'], f['unit'])}" for f in facts)
+
+
+def _findings(section: dict[str, Any]) -> Table:
     rows = []
-    for metric in body.get("metrics") or []:
-        if isinstance(metric, dict):
-            rows.append([cell(metric.get(field)) for field in METRIC_FIELDS])
-    return rows
+    for item in section["items"]:
+        texts = [cell(item[k]) for k in ("severity", "type", "title")]
+        rows.append([*texts, cell(item["from"], "time"), cell(item["to"], "time"), cell(_details(item["facts"]))])
+    return ["severity", "type", "title", "from", "to", "details"], rows
 
 
-def _is_flat_row_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
-
-
-def _columns(rows: Iterable[dict[str, Any]]) -> list[str]:
-    columns: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            columns.setdefault(str(key), None)
-    return list(columns)
-
-
-def extra_tables(body: dict[str, Any]) -> list[tuple[str, list[str], list[dict[str, Any]]]]:
-    """(name, columns, rows) for every list of row objects in the body besides the metrics."""
-    tables = []
-    for name, value in body.items():
-        if name in NOT_TABLES or not _is_flat_row_list(value):
-            continue
-        rows = [{str(k): v for k, v in row.items()} for row in value]
-        tables.append((str(name), _columns(rows), rows))
-    return tables
+SECTION_TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
+    "table": lambda s: _columns_table(s["columns"], s["rows"]),
+    "operations": _fixed(m.OPERATION_COLUMNS, m.OPERATION_OPTIONAL),
+    "errors": _fixed(m.ERROR_COLUMNS, m.ERROR_OPTIONAL),
+    "series": _series,
+    "bars": _bars,
+    "facts": _facts,
+    "findings": _findings,
+}
 
 
 def to_csv(body: dict[str, Any]) -> str:
+    """The CSV of a model body (reports read from the store are in the model, see dsm.reports.legacy)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(METRIC_COLUMNS)
     writer.writerows(metric_rows(body))
-    for name, columns, rows in extra_tables(body):
+    tables: list[tuple[str, Table]] = []
+    if body["insights"]:
+        tables.append(("insights", (["insight"], [[cell(i)] for i in body["insights"]])))
+    tables += [(s["id"], SECTION_TABLES[s["kind"]](s)) for s in body["sections"]]
+    for name, (header, rows) in tables:
         writer.writerow([])
-        writer.writerow(["table", *(cell(c) for c in columns)])
-        writer.writerows(_table_rows(name, columns, rows))
+        writer.writerow(["table", *(cell(h) for h in header)])
+        writer.writerows([cell(name), *row] for row in rows)
     return out.getvalue()
-
-
-def _table_rows(name: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> Iterable[list[str]]:
-    for row in rows:
-        yield [cell(name), *(cell(row.get(column)) for column in columns)]

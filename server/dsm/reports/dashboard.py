@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsm.reports.html_export import esc, fmt_time, page
-from dsm.store.reports import REPORT_TYPES
+from dsm.reports import catalog
+from dsm.reports.format import esc, value_text
+from dsm.reports.html_export import page
 
 EXTRA_CSS = """
 form.generate { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end; }
@@ -45,7 +46,7 @@ def _user_picker(user_id: int | None, users: list[int]) -> str:
 
 
 def _generate_form(user_id: int) -> str:
-    options = "".join(f"<option value='{t}'>{esc(t)}</option>" for t in REPORT_TYPES)
+    options = "".join(f"<option value='{esc(t.name)}'>{esc(t.title)}</option>" for t in catalog.TYPES)
     return (
         "<h2>Generate a report</h2><section>"
         "<form class='generate' method='post' action='api&#47;reports'>"
@@ -67,7 +68,7 @@ def _report_list(user_id: int, reports: list[dict[str, Any]]) -> str:
         base = f"api&#47;reports&#47;{esc(r['id'])}"
         query = f"?user={esc(user_id)}"
         rows.append(
-            f"<tr><td>{esc(fmt_time(r['createdAt']))}</td><td>{esc(r['type'])}</td>"
+            f"<tr><td>{esc(value_text(r['createdAt'], 'time'))}</td><td>{esc(r['type'])}</td>"
             f"<td><a href='{base}.html{query}'>{esc(r['title'])}</a></td>"
             f"<td><a href='{base}.json{query}'>json</a> · <a href='{base}.csv{query}'>csv</a> · "
             f"<a href='{base}.html{query}'>html</a></td></tr>"

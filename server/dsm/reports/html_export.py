@@ -1,396 +1,261 @@
 """HTML export of a report: one standalone page (inline CSS, inline SVG charts), readable offline.
 
-Every piece of report text goes through `esc`, which HTML-escapes it and breaks `//` so the page
-holds no URL at all; a Content-Security-Policy forbids loading anything from anywhere besides.
-Charts are drawn here: activity over time (`series`), latency percentiles per operation
-(`operations`) and errors (`errors`). Other sections become tables.
+The page draws the report model (`dsm.reports.model`) kind by kind, so it never needs to know the report's
+type: insights, the metrics table (a change is coloured by whether it is better or worse), then each section
+(`series` as stacked columns or lines over time, `bars` and `errors` as bars, `operations` as grouped
+p50/p95/p99 bars, `table` and `facts` as tables, `findings` as cards). Every piece of report text goes
+through `esc`, which HTML-escapes it and breaks `/`, so the page holds no URL; a Content-Security-Policy
+forbids loading anything besides.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import math
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from dsm.reports import charts
+from dsm.reports import model as m
+from dsm.reports.format import change_class, change_text, esc, period_text, value_text
 from dsm.store.reports import Report
-
-PALETTE = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16")
-PERCENTILES = (("p50", "#60a5fa"), ("p95", "#f59e0b"), ("p99", "#ef4444"))
-# Sections with their own rendering; everything else in the body is shown as a table.
-KNOWN = frozenset(("period", "metrics", "series", "operations", "errors", "insights"))
 
 CSS = """
 :root { color-scheme: light dark; --fg:#1f2937; --muted:#6b7280; --bg:#ffffff; --card:#f9fafb; --line:#e5e7eb;
-  --up:#047857; --down:#b91c1c; }
+  --better:#047857; --worse:#b91c1c; --better-bg:#ecfdf5; --worse-bg:#fef2f2; --high:#b91c1c; --medium:#b45309;
+  --low:#1d4ed8; --info:#6b7280; }
 @media (prefers-color-scheme: dark) { :root { --fg:#e5e7eb; --muted:#9ca3af; --bg:#111827; --card:#1f2937;
-  --line:#374151; --up:#34d399; --down:#f87171; } }
+  --line:#374151; --better:#34d399; --worse:#f87171; --better-bg:#064e3b; --worse-bg:#450a0a; --high:#f87171;
+  --medium:#fbbf24; --low:#93c5fd; --info:#9ca3af; } }
 * { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: var(--fg); background: var(--bg); }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
-.meta { color: var(--muted); margin-bottom: 16px; }
+body { margin: 0 auto; max-width: 1200px; padding: 24px 32px;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 26px 0 8px; }
+h3 { font-size: 14px; margin: 0 0 6px; }
+.meta, .note, .empty { color: var(--muted); } .meta { margin-bottom: 16px; } .note { margin: 0 0 8px; font-size: 13px; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
   margin: 12px 0; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
+tr.group th { color: var(--fg); padding-top: 12px; text-transform: capitalize; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.up { color: var(--up); } .down { color: var(--down); }
-svg { display: block; max-width: 100%; height: auto; }
-svg text { fill: var(--fg); font: 11px system-ui, sans-serif; }
+td { overflow-wrap: anywhere; }
+td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.wide { font-size: 12.5px; } table.wide th, table.wide td { padding: 4px 6px; }
+table.metrics td:first-child { min-width: 220px; }
+td.better { color: var(--better); background: var(--better-bg); font-weight: 600; }
+td.worse { color: var(--worse); background: var(--worse-bg); font-weight: 600; }
+td.neutral { color: var(--muted); }
+svg { display: block; width: 100%; max-width: 1100px; height: auto; margin: 4px 0 8px; }
+svg text { fill: var(--fg); font: 12px system-ui, sans-serif; }
 svg .axis { stroke: var(--line); } svg .muted { fill: var(--muted); }
-.legend span { display: inline-block; margin-right: 14px; }
+.legend { margin-bottom: 8px; } .legend span { display: inline-block; margin-right: 14px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
-ul.insights li { margin: 2px 0; }
+ul.insights { margin: 0; padding-left: 20px; } ul.insights li { margin: 3px 0; }
+.finding { border-left: 4px solid var(--info); padding: 6px 12px; margin: 8px 0; background: var(--bg);
+  border-radius: 0 6px 6px 0; }
+.finding.high { border-color: var(--high); } .finding.medium { border-color: var(--medium); }
+.finding.low { border-color: var(--low); }
+.badge { display: inline-block; font-size: 11px; font-weight: 700; text-transform: uppercase; padding: 1px 6px;
+  border-radius: 4px; color: var(--bg); background: var(--info); margin-right: 6px; }
+.high .badge { background: var(--high); } .medium .badge { background: var(--medium); }
+.low .badge { background: var(--low); }
+.when { color: var(--muted); margin-left: 6px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 6px 0 2px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 footer { color: var(--muted); margin-top: 24px; font-size: 12px; }
 """
 
 
-def esc(value: Any) -> str:
-    """HTML-escaped text with every `//` broken up, so no report text can form a URL."""
-    return html.escape(str(value), quote=True).replace("/", "&#47;")
+def _empty(text: str) -> str:
+    return f"<p class='empty'>{esc(text)}</p>"
 
 
-def fmt_time(ts: Any) -> str:
-    if not isinstance(ts, int | float) or isinstance(ts, bool) or not math.isfinite(ts):
-        return "" if ts is None else str(ts)
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+def _num_class(unit: str) -> str:
+    return " class='num'" if unit in m.NUMERIC_UNITS - {"time"} else ""
 
 
-def fmt_value(value: Any, unit: str | None = None) -> str:
-    """A figure as people read it: counts grouped, ratios as percentages, bytes and seconds scaled."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    if not math.isfinite(value):
-        return "—"
-    if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    if unit == "ms":
-        return f"{value:,.1f} ms"
-    if unit == "bytes":
-        return _bytes(value)
-    if unit == "seconds":
-        return _seconds(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) >= 0.001 else f"{value:.3g}"
+def _cell(value: Any, unit: str) -> str:
+    if unit == "time":  # the column header says UTC
+        return f"<td class='time'>{esc(value_text(value, unit).removesuffix(' UTC'))}</td>"
+    return f"<td{_num_class(unit)}>{esc(value_text(value, unit))}</td>"
 
 
-def _bytes(value: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(value) < 1024 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{value} B"
+def _head(column: dict[str, Any]) -> str:
+    label = column["label"] + (" (UTC)" if column["unit"] == "time" else "")
+    return f"<th{_num_class(column['unit'])}>{esc(label)}</th>"
 
 
-def _seconds(value: float) -> str:
-    if abs(value) < 60:
-        return f"{value:.1f} s"
-    minutes, seconds = divmod(int(value), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+WIDE = 8  # columns from which a table is set smaller
 
 
-def _num(value: Any) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else 0.0
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
-
-
-def _legend(items: Iterable[tuple[str, str]]) -> str:
-    spans = "".join(f'<span><i style="background:{color}"></i>{esc(name)}</span>' for name, color in items)
-    return f'<div class="legend">{spans}</div>'
-
-
-def activity_chart(points: Sequence[dict[str, Any]], width: int = 900, height: int = 260) -> str:
-    """Stacked columns: one column per point, one colour per counted field (a `total` is not stacked)."""
-    fields = _series_fields(points)
-    if not points or not fields:
-        return ""
-    points = _downsample(points, fields)
-    left, right, top, bottom = 48, 12, 10, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max(sum(_num(p.get(f)) for f in fields) for p in points))
-    slot = plot_w / len(points)
-    bar_w = max(1.0, slot * 0.8)
-    parts = [_y_axis(left, top, plot_w, plot_h, top_value)]
-    for i, point in enumerate(points):
-        x = left + i * slot + (slot - bar_w) / 2
-        base = top + plot_h
-        for j, field in enumerate(fields):
-            h = _num(point.get(field)) / top_value * plot_h
-            if h <= 0:
-                continue
-            base -= h
-            tip = f"{fmt_time(point.get('t'))} {field}: {fmt_value(point.get(field))}"
-            parts.append(
-                f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{PALETTE[j % len(PALETTE)]}"><title>{esc(tip)}</title></rect>'
-            )
-    for i in sorted({0, len(points) // 2, len(points) - 1}):
-        x = left + (i + 0.5) * slot
-        anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 else "middle"
-        label = esc(fmt_time(points[i].get("t")))
-        parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="{anchor}" class="muted">{label}</text>')
-    legend = _legend((f, PALETTE[j % len(PALETTE)]) for j, f in enumerate(fields))
-    return _svg(width, height, "Activity over time", parts) + legend
-
-
-MAX_COLUMNS = 240
-
-
-def _downsample(points: Sequence[dict[str, Any]], fields: list[str]) -> Sequence[dict[str, Any]]:
-    """At most MAX_COLUMNS columns: neighbouring points are summed (counts stay counts)."""
-    if len(points) <= MAX_COLUMNS:
-        return points
-    size = math.ceil(len(points) / MAX_COLUMNS)
-    merged = []
-    for start in range(0, len(points), size):
-        group = points[start : start + size]
-        merged.append({"t": group[0].get("t"), **{f: sum(_num(p.get(f)) for p in group) for f in fields}})
-    return merged
-
-
-def _series_fields(points: Sequence[dict[str, Any]]) -> list[str]:
-    fields: dict[str, None] = {}
-    for point in points:
-        for key, value in point.items():
-            if key != "t" and isinstance(value, int | float) and not isinstance(value, bool):
-                fields.setdefault(str(key), None)
-    names = list(fields)
-    return [n for n in names if n != "total"] if len(names) > 1 and "total" in names else names
-
-
-def _y_axis(left: int, top: int, plot_w: float, plot_h: float, top_value: float) -> str:
-    lines = []
-    for k in range(5):
-        value = top_value * k / 4
-        y = top + plot_h - plot_h * k / 4
-        lines.append(f'<line class="axis" x1="{left}" x2="{left + plot_w:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        lines.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="muted">{esc(_tick(value))}</text>')
-    return "".join(lines)
-
-
-def _tick(value: float) -> str:
-    if value >= 1000:
-        return f"{value / 1000:g}k"
-    return f"{value:g}"
-
-
-def _svg(width: int, height: int, title: str, parts: list[str]) -> str:
-    body = "".join(parts)
-    return (
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{esc(title)}"><title>{esc(title)}</title>{body}</svg>'
-    )
-
-
-def hbar_chart(
-    rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], title: str, unit: str | None, width: int = 900
-) -> str:
-    """Horizontal bars: for each labelled row, one bar per (name, value, colour), drawn under one scale."""
+def table_html(columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
-        return ""
-    label_w, right, bar_h, gap = 190, 90, 14, 10
-    per_row = max(len(bars) for _, bars in rows) * bar_h + gap
-    height = len(rows) * per_row + 24
-    top_value = _nice_max(max((v for _, bars in rows for _, v, _ in bars), default=0.0))
-    plot_w = width - label_w - right
-    parts = []
-    for i, (label, bars) in enumerate(rows):
-        y0 = 12 + i * per_row
-        short = label if len(label) <= 28 else label[:27] + "…"
-        middle = y0 + len(bars) * bar_h / 2 + 4
-        parts.append(f'<text x="{label_w - 8}" y="{middle:.1f}" text-anchor="end">{esc(short)}</text>')
-        for j, (name, value, color) in enumerate(bars):
-            w = max(0.0, value) / top_value * plot_w
-            y = y0 + j * bar_h
-            tip = f"{label} {name}: {fmt_value(value, unit)}"
-            parts.append(
-                f'<rect x="{label_w}" y="{y:.1f}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}">'
-                f"<title>{esc(tip)}</title></rect>"
-            )
-            parts.append(
-                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4:.1f}" class="muted">{esc(fmt_value(value, unit))}'
-                "</text>"
-            )
-    return _svg(width, height, title, parts)
+        return _empty("None.")
+    head = "".join(_head(c) for c in columns)
+    body = "".join("<tr>" + "".join(_cell(r.get(c["name"]), c["unit"]) for c in columns) + "</tr>" for r in rows)
+    wide = " class='wide'" if len(columns) >= WIDE else ""
+    return f"<table{wide}><tr>{head}</tr>{body}</table>"
 
 
-def latency_chart(operations: Sequence[dict[str, Any]]) -> str:
-    rows = [
-        (str(op.get("name", "?")), [(p, _num(op.get(p)), color) for p, color in PERCENTILES])
-        for op in operations
-        if isinstance(op, dict)
-    ]
-    chart = hbar_chart(rows, "Latency percentiles per operation", "ms")
-    return chart + _legend((p, color) for p, color in PERCENTILES) if chart else ""
+def _present(
+    columns: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]], optional: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The fixed columns, without optional ones no row has."""
+    return [c for c in columns if c["name"] not in optional or any(r.get(c["name"]) is not None for r in rows)]
 
 
-def errors_chart(errors: Sequence[dict[str, Any]]) -> str:
-    rows = []
-    for err in errors:
-        if not isinstance(err, dict):
-            continue
-        label = str(err.get("category", "?"))
-        if err.get("code") is not None:
-            label += f" ({err['code']})"
-        rows.append((label, [("count", _num(err.get("count")), PALETTE[3])]))
-    return hbar_chart(rows, "Errors", None)
+# ---- metrics ------------------------------------------------------------------------------------------------
 
 
-def metrics_table(metrics: Sequence[Any]) -> str:
-    head = (
-        "<tr><th>Section</th><th>Metric</th><th class='num'>Value</th><th class='num'>Previous</th>"
-        "<th class='num'>Change</th></tr>"
+def metrics_html(metrics: Sequence[dict[str, Any]], baseline: dict[str, Any] | None) -> str:
+    compared = any(x.get("previous") is not None for x in metrics)
+    averaged = any(x.get("average7d") is not None for x in metrics)
+    previous = "Previous" + (f" ({baseline['label']})" if baseline else "")
+    head = "<tr><th>Metric</th>"
+    head += (
+        f"<th class='num'>{esc(previous)}</th><th class='num'>Now</th><th class='num'>Change</th>"
+        if compared
+        else ("<th class='num'>Value</th>")
     )
+    if averaged:
+        head += "<th class='num'>7-day average</th><th class='num'>Change vs average</th>"
     rows = []
-    for m in metrics:
-        if not isinstance(m, dict):
-            continue
-        unit = m.get("unit")
-        label = m.get("label") or m.get("name") or ""
-        rows.append(
-            f"<tr><td>{esc(m.get('section', ''))}</td><td title='{esc(m.get('name', ''))}'>{esc(label)}</td>"
-            f"<td class='num'>{esc(fmt_value(m.get('value'), unit))}</td>"
-            f"<td class='num'>{esc(fmt_value(m.get('previous'), unit))}</td>{_change_cell(m, unit)}</tr>"
-        )
-    return f"<table>{head}{''.join(rows)}</table>"
+    groups = len({x["section"] for x in metrics}) > 1
+    last = None
+    for x in metrics:
+        if groups and x["section"] != last:
+            rows.append(f"<tr class='group'><th colspan='6'>{esc(x['section'])}</th></tr>")
+            last = x["section"]
+        unit = x["unit"]
+        row = f"<tr><td title='{esc(x['name'])}'>{esc(x['label'])}</td>"
+        if compared:
+            row += _cell(x.get("previous"), unit) + _cell(x["value"], unit)
+            row += _change(x, x.get("change"), x.get("changePct"))
+        else:
+            row += _cell(x["value"], unit)
+        if averaged:
+            row += _cell(x.get("average7d"), unit) + _change(
+                x, x.get("changeVsAverage7d"), x.get("changePctVsAverage7d")
+            )
+        rows.append(row + "</tr>")
+    return f"<table class='metrics'>{head}</tr>{''.join(rows)}</table>"
 
 
-def _change_cell(metric: dict[str, Any], unit: Any) -> str:
-    change, pct = metric.get("change"), metric.get("changePct")
-    if not isinstance(change, int | float) or isinstance(change, bool):
+def _change(metric: dict[str, Any], change: Any, pct: Any) -> str:
+    text = change_text(change, pct, metric["unit"])
+    if not text:
         return "<td class='num'>—</td>"
-    arrow, cls = ("▲", "up") if change > 0 else ("▼", "down") if change < 0 else ("■", "")
-    text = ("+" if change > 0 else "") + fmt_value(change, unit)
-    if isinstance(pct, int | float) and not isinstance(pct, bool) and math.isfinite(pct):
-        text += f" ({pct * 100:+.1f}%)"
-    return f"<td class='num {cls}'>{arrow} {esc(text)}</td>"
+    cls = change_class(change, metric.get("better"))
+    return f"<td class='num {cls}' title='{esc(cls)}'>{esc(text)}</td>"
 
 
-def rows_table(rows: Sequence[dict[str, Any]]) -> str:
-    columns: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            columns.setdefault(str(key), None)
-    numeric = {c for c in columns if all((_is_num(v) and not _is_time(c, v)) or v is None for v in _column(rows, c))}
-    head = "".join(f"<th class='num'>{esc(c)}</th>" if c in numeric else f"<th>{esc(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(_td(row.get(c), c) for c in columns) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+# ---- sections -----------------------------------------------------------------------------------------------
 
 
-def _column(rows: Sequence[dict[str, Any]], key: str) -> list[Any]:
-    return [row.get(key) for row in rows]
+def _series(section: dict[str, Any]) -> str:
+    points = section["points"]
+    if not points or all(p.get(f["name"]) in (None, 0) for p in points for f in section["fields"]):
+        return _empty("Nothing in this period.")
+    return charts.series_chart(section)
 
 
-def kv_table(obj: dict[str, Any]) -> str:
-    body = "".join(f"<tr><th>{esc(k)}</th>{_td(v, str(k))}</tr>" for k, v in obj.items())
-    return f"<table>{body}</table>"
+def _bars(section: dict[str, Any]) -> str:
+    rows = section["rows"]
+    if not rows:
+        return _empty("None in this period.")
+    fields = [(f["name"], f["label"]) for f in section["fields"]]
+    return charts.bar_chart(
+        [(r["label"], [(label, r.get(name)) for name, label in fields]) for r in rows],
+        section["title"],
+        section["unit"],
+        legend=len(fields) > 1,
+    )
 
 
-def _is_num(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _operations(section: dict[str, Any]) -> str:
+    rows = section["rows"]
+    if not rows:
+        return _empty("No DataStore calls in this period.")
+    chart = charts.bar_chart(
+        [(r["name"], [(p, r.get(p)) for p in m.PERCENTILE_FIELDS]) for r in rows],
+        "Latency percentiles per operation",
+        "ms",
+        legend=True,
+    )
+    return chart + table_html(_present(m.OPERATION_COLUMNS, rows, m.OPERATION_OPTIONAL), rows)
 
 
-TIME_NAMES = frozenset(("t", "ts", "from", "to", "start", "end", "timestamp", "first", "last"))
-TIME_SUFFIXES = ("At", "_at", "Ts", "_ts", "Seen", "_seen")
+def _errors(section: dict[str, Any]) -> str:
+    rows = section["rows"]
+    if not rows:
+        return _empty("No errors in this period.")
+    labelled = [(r["category"] + (f" ({r['code']:g})" if r.get("code") is not None else ""), r) for r in rows]
+    chart = charts.bar_chart([(label, [("errors", r["count"])]) for label, r in labelled], "Errors", "count")
+    return chart + table_html(_present(m.ERROR_COLUMNS, rows, m.ERROR_OPTIONAL), rows)
 
 
-def _is_time(key: str, value: Any) -> bool:
-    """Unix seconds by name (`createdAt`, `from`, `first_ts`, ...) and by size (2001..2286)."""
-    named = key in TIME_NAMES or key.endswith(TIME_SUFFIXES)
-    return named and _is_num(value) and 1e9 <= value < 1e10
+def _facts_list(items: Sequence[dict[str, Any]]) -> str:
+    pairs = "".join(f"<dt>{esc(i['label'])}</dt><dd>{esc(value_text(i['value'], i['unit']))}</dd>" for i in items)
+    return f"<dl class='facts'>{pairs}</dl>"
 
 
-def cell_text(value: Any, key: str = "") -> str:
-    """What a table cell shows: times as UTC dates, small objects as `key: value` pairs, the rest formatted."""
-    if _is_time(key, value):
-        return fmt_time(value)
-    if isinstance(value, dict) and all(not isinstance(v, dict | list) for v in value.values()):
-        return ", ".join(f"{k}: {cell_text(v, str(k))}" for k, v in value.items())
-    return fmt_value(value)
+def _facts(section: dict[str, Any]) -> str:
+    return _facts_list(section["items"]) if section["items"] else _empty("None.")
 
 
-def _td(value: Any, key: str = "") -> str:
-    cls = " class='num'" if _is_num(value) and not _is_time(key, value) else ""
-    return f"<td{cls}>{esc(cell_text(value, key))}</td>"
+def _findings(section: dict[str, Any]) -> str:
+    if not section["items"]:
+        return _empty("None found.")
+    cards = []
+    for item in section["items"]:
+        when = period_text(item["from"], item["to"]) if item["from"] is not None else ""
+        cards.append(
+            f"<div class='finding {esc(item['severity'])}'><h3><span class='badge'>{esc(item['severity'])}</span>"
+            f"{esc(item['title'])}<span class='when'>{esc(when)}</span></h3>{_facts_list(item['facts'])}</div>"
+        )
+    return "".join(cards)
 
 
-def section_html(name: str, value: Any) -> str:
-    """Any other part of the body: row lists as tables, objects as key/value tables, lists as bullets."""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        content = rows_table(value)
-    elif isinstance(value, dict):
-        content = kv_table(value) if value else "<p class='meta'>(empty)</p>"
-    elif isinstance(value, list):
-        content = "<ul>" + "".join(f"<li>{esc(fmt_value(v))}</li>" for v in value) + "</ul>" if value else "(none)"
-    else:
-        content = f"<p>{esc(fmt_value(value))}</p>"
-    return f"<h2>{esc(_heading(name))}</h2><section>{content}</section>"
+def _table(section: dict[str, Any]) -> str:
+    return table_html(section["columns"], section["rows"])
 
 
-def _heading(name: str) -> str:
-    spaced = "".join(" " + c.lower() if c.isupper() else c for c in name).replace("_", " ").strip()
-    return spaced[:1].upper() + spaced[1:]
+DRAW: dict[str, Callable[[dict[str, Any]], str]] = {
+    "series": _series,
+    "bars": _bars,
+    "operations": _operations,
+    "errors": _errors,
+    "table": _table,
+    "facts": _facts,
+    "findings": _findings,
+}
+
+
+def section_html(section: dict[str, Any]) -> str:
+    note = f"<p class='note'>{esc(section['note'])}</p>" if section.get("note") else ""
+    return (
+        f"<h2 id='{esc(section['id'])}'>{esc(section['title'])}</h2>"
+        f"<section class='{esc(section['kind'])}'>{note}{DRAW[section['kind']](section)}</section>"
+    )
 
 
 def render(report: Report) -> str:
-    body = report.body if isinstance(report.body, dict) else {}
-    period = body.get("period") if isinstance(body.get("period"), dict) else {}
-    parts = [
-        f"<h1>{esc(report.title)}</h1>",
-        f"<div class='meta'>{esc(report.type)} · created {esc(fmt_time(report.created_at))}"
-        f" · period {esc(fmt_time(period.get('from')))} – {esc(fmt_time(period.get('to')))}"
-        f" · id {esc(report.id)}</div>",
-    ]
-    parts.extend(_main_sections(body))
-    parts.extend(section_html(str(k), v) for k, v in body.items() if k not in KNOWN)
+    body = report.body  # reports read from the store are already in the model (see dsm.reports.legacy)
+    period = body["period"]
+    schedule = body.get("schedule")
+    meta = [esc(report.type), f"period {esc(period_text(period['from'], period['to']))}"]
+    if isinstance(schedule, dict):
+        meta.append(f"scheduled ({esc(schedule.get('frequency', ''))})")
+    meta += [f"created {esc(value_text(report.created_at, 'time'))}", f"id {esc(report.id)}"]
+    parts = [f"<h1>{esc(report.title)}</h1>", f"<div class='meta'>{' · '.join(meta)}</div>"]
+    if body["insights"]:
+        items = "".join(f"<li>{esc(i)}</li>" for i in body["insights"])
+        parts.append(f"<h2>Insights</h2><section><ul class='insights'>{items}</ul></section>")
+    if body["metrics"]:
+        parts.append(f"<h2>Metrics</h2><section>{metrics_html(body['metrics'], body.get('baseline'))}</section>")
+    parts.extend(section_html(s) for s in body["sections"])
     parts.append("<footer>DataStore Manager Pro · generated offline; this page loads nothing from anywhere.</footer>")
     return page(str(report.title), "".join(parts))
-
-
-def _main_sections(body: dict[str, Any]) -> list[str]:
-    out = []
-    insights = body.get("insights")
-    if isinstance(insights, list) and insights:
-        items = "".join(f"<li>{esc(fmt_value(i))}</li>" for i in insights)
-        out.append(f"<h2>Insights</h2><section><ul class='insights'>{items}</ul></section>")
-    metrics = body.get("metrics")
-    if isinstance(metrics, list) and metrics:
-        out.append(f"<h2>Metrics</h2><section>{metrics_table(metrics)}</section>")
-    series = body.get("series")
-    if isinstance(series, dict):
-        for name, points in series.items():
-            if isinstance(points, list) and points and all(isinstance(p, dict) for p in points):
-                title = "Activity over time" if name == "activity" else _heading(str(name))
-                out.append(f"<h2>{esc(title)}</h2><section>{activity_chart(points)}</section>")
-    operations = body.get("operations")
-    if isinstance(operations, list) and operations:
-        ops = [op for op in operations if isinstance(op, dict)]
-        out.append(f"<h2>Latency per operation</h2><section>{latency_chart(ops)}{rows_table(ops)}</section>")
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors:
-        errs = [e for e in errors if isinstance(e, dict)]
-        out.append(f"<h2>Errors</h2><section>{errors_chart(errs)}{rows_table(errs)}</section>")
-    return out
 
 
 def page(title: str, content: str, extra_css: str = "") -> str:

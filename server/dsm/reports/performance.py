@@ -8,13 +8,13 @@ import sqlite3
 from typing import Any
 
 from dsm.analytics import periods, sketch
-from dsm.analytics.buckets import DAY, HOUR, NO_CODE, Bucket, KeyAddress, KeyAgg
+from dsm.analytics.buckets import NO_CODE, Bucket, KeyAddress, KeyAgg
 from dsm.reports import common as c
+from dsm.reports import model as m
 
 # Roblox DataStore error codes 301-306 are the request-budget / throttling family.
 BUDGET_CODES = range(301, 307)
 BUDGET_PREFIXES = ("budget", "throttle")
-DEFAULT_DAYS = 7
 
 
 def is_budget_event(name: str, code: int | None) -> bool:
@@ -80,35 +80,96 @@ def _regressions(current: list[c.Row], previous: dict[str, c.Row], ratio: float)
 
 
 def _latency_series(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> list[c.Row]:
-    grain = DAY if end - start >= 2 * DAY else HOUR
-    points = []
-    for t, bucket in sorted(periods.series(conn, user_id, start, end, ("ops",), grain).items()):
+    step = c.grain(start, end)
+    values = {}
+    for t, bucket in periods.series(conn, user_id, start, end, ("ops",), step).items():
         total = c.all_ops(bucket)
         p50, p95, p99 = sketch.quantiles(total.hist, c.PERCENTILES)
-        points.append({"t": t, "count": total.count, "p50": p50, "p95": p95, "p99": p99})
-    return points
+        values[t] = {"calls": total.count, "failures": total.failures, "p50": p50, "p95": p95, "p99": p99}
+    return c.timeline(start, end, step, values, ("calls", "failures", "p50", "p95", "p99"), None)
 
 
-def headline_values(bucket: Bucket) -> list[tuple[str, str, str, float | None, str]]:
-    """The report's figures of a period: (section, name, label, value, unit); also kept by snapshots."""
+def headline_values(bucket: Bucket) -> list[c.Figure]:
+    """The report's headline figures of a period; also kept by snapshots (`dsm.reports.snapshot`)."""
     overall = c.op_row("all", c.all_ops(bucket))
-    out: list[tuple[str, str, str, float | None, str]] = [
-        ("totals", "perf.calls", "DataStore calls", overall["count"], "count"),
-        ("totals", "perf.successRate", "Success rate", overall["successRate"], "ratio"),
+    out = [
+        c.Figure("totals", "perf.calls", "DataStore calls", overall["count"], "count", None),
+        c.Figure("totals", "perf.successRate", "Success rate", overall["successRate"], "ratio", "up"),
     ]
-    out += [("latency", f"perf.{p}", f"Latency {p}", overall[p], "ms") for p in ("p50", "p95", "p99")]
+    out += [c.Figure("latency", f"perf.{p}", f"Latency {p}", overall[p], "ms", "down") for p in ("p50", "p95", "p99")]
     budget = sum(r["count"] for r in budget_events(bucket))
-    out.append(("budget", "perf.budgetEvents", "Budget/throttling events", budget, "count"))
+    out.append(c.Figure("budget", "perf.budgetEvents", "Budget/throttling events", budget, "count", "down"))
     for row in c.operations(bucket):
-        for field, unit in (("count", "count"), ("successRate", "ratio"), ("p50", "ms"), ("p95", "ms"), ("p99", "ms")):
-            out.append(("operations", f"op.{row['name']}.{field}", f"{row['name']} {field}", row[field], unit))
+        name = row["name"]
+        out += [
+            c.Figure("operations", f"op.{name}.count", f"{name} calls", row["count"], "count", None),
+            c.Figure("operations", f"op.{name}.successRate", f"{name} success rate", row["successRate"], "ratio", "up"),
+        ]
+        out += [
+            c.Figure("operations", f"op.{name}.{p}", f"{name} latency {p}", row[p], "ms", "down")
+            for p in ("p50", "p95", "p99")
+        ]
+    return out
+
+
+SLOW_DATASTORE_COLUMNS = (
+    m.col("datastore", "DataStore", "text"),
+    m.col("calls", "Calls", "count"),
+    m.col("avgLatencyMs", "Average latency", "ms"),
+    m.col("maxLatencyMs", "Max latency", "ms"),
+)
+BUDGET_COLUMNS = (
+    m.col("kind", "Kind", "text"),
+    m.col("name", "Event", "text"),
+    m.col("code", "Code", "number"),
+    m.col("count", "Count", "count"),
+)
+
+
+def _regression_findings(regressions: list[c.Row]) -> list[c.Row]:
+    out = []
+    for r in regressions:
+        unit = "ratio" if r["metric"] == "successRate" else "ms"
+        what = "success rate fell" if r["metric"] == "successRate" else f"{r['metric']} latency rose"
+        out.append(
+            m.finding(
+                "high" if r["metric"] == "successRate" or r["ratio"] >= 2 else "medium",
+                "regression",
+                f"{r['operation']}: {what}",
+                None,
+                None,
+                [
+                    m.fact("operation", "Operation", r["operation"], "text"),
+                    m.fact("metric", "Measure", r["metric"], "text"),
+                    m.fact("value", "Now", r["value"], unit),
+                    m.fact("previous", "Before", r["previous"], unit),
+                    m.fact("ratio", "Now / before", r["ratio"], "number"),
+                ],
+            )
+        )
+    return out
+
+
+def _headline(metrics: list[c.Row]) -> list[str]:
+    by_name = {x["name"]: x for x in metrics}
+    calls, rate, p95 = by_name["perf.calls"], by_name["perf.successRate"], by_name["perf.p95"]
+    out = [f"{calls['value']} DataStore calls ({calls['previous']} the period before)."]
+    if rate["value"] is not None:
+        before = f" ({rate['previous']:.1%} before)" if rate["previous"] is not None else ""
+        out.append(f"{rate['value']:.1%} succeeded{before}.")
+    if p95["value"] is not None:
+        before = f" ({p95['previous']:.0f} ms before)" if p95["previous"] is not None else ""
+        out.append(f"p95 latency {p95['value']:.0f} ms{before}.")
+    budget = by_name["perf.budgetEvents"]["value"]
+    if budget:
+        out.append(f"{budget} budget/throttling events: DataStore requests were throttled.")
     return out
 
 
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
-    start, end = c.period(options, now, DEFAULT_DAYS)
+    start, end = c.period(options)
     length = end - start
-    limit = options.get("limit", c.DEFAULT_LIMIT)
+    limit = options["limit"]
     ratio = float(c.user_settings(conn, user_id)["anomalyDetection"]["latencyRegressionRatio"])
     cur = periods.load(conn, user_id, start, end, ("ops", "keys", "counts"))
     prev = periods.load(conn, user_id, start - length, start, ("ops", "counts"))
@@ -118,25 +179,48 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         before = prev_ops.get(row["name"])
         row["previousCount"] = before["count"] if before else None
         row["previousP95"] = before["p95"] if before else None
-    prev_values = {name: value for _s, name, _l, value, _u in headline_values(prev)}
-    metrics = [c.metric(s, n, label, v, u, prev_values.get(n)) for s, n, label, v, u in headline_values(cur)]
-    budget = budget_events(cur)
+    prev_values = {f.name: f.value for f in headline_values(prev)}
+    metrics = [f.metric(prev_values.get(f.name)) for f in headline_values(cur)]
     regressions = _regressions(ops, prev_ops, ratio)
-    body: dict[str, Any] = {
-        "period": {"from": start, "to": end},
-        "previousPeriod": {"from": start - length, "to": start},
-        "metrics": metrics,
-        "operations": ops,
-        "series": {"latency": _latency_series(conn, user_id, start, end)},
-        "slowestDataStores": _slowest_datastores(cur.keys, limit),
-        "slowestKeys": _slowest_keys(cur.keys, limit),
-        "budgetEvents": budget,
-        "regressions": regressions,
-        "errors": c.errors(cur),
-        "sketch": {"relativeError": sketch.RELATIVE_ERROR, "percentileMethod": "nearest-rank"},
-    }
-    body["insights"] = [
+    points = _latency_series(conn, user_id, start, end)
+    step = c.grain(start, end)
+    sections = [
+        m.operations("operations", "Latency per operation", ops),
+        m.series(
+            "latency",
+            "Latency over time",
+            "ms",
+            (("p50", "p50"), ("p95", "p95"), ("p99", "p99")),
+            points,
+            stacked=False,
+            step=step,
+            note="All operations together; percentiles within 1% (log-bucket sketch, nearest rank).",
+        ),
+        m.series(
+            "calls",
+            "DataStore calls over time",
+            "count",
+            (("calls", "Calls"), ("failures", "Failed")),
+            points,
+            stacked=False,
+            step=step,
+        ),
+        m.findings(
+            "regressions",
+            f"Regressions (x{ratio:g} latency or -5 points success rate)",
+            _regression_findings(regressions),
+        ),
+        m.table(
+            "slowestDataStores", "Slowest DataStores", SLOW_DATASTORE_COLUMNS, _slowest_datastores(cur.keys, limit)
+        ),
+        m.table("slowestKeys", "Slowest keys", c.KEY_COLUMNS, _slowest_keys(cur.keys, limit)),
+        m.table("budgetEvents", "Budget and throttling events", BUDGET_COLUMNS, budget_events(cur)),
+        m.errors("errors", "Errors", c.errors(cur)),
+    ]
+    insights = [
         f"{r['operation']} {r['metric']} {r['value']:.3g} vs {r['previous']:.3g} before (x{r['ratio']:.2f})"
         for r in regressions
-    ]
+    ] + _headline(metrics)
+    body = c.body(start, end, insights, metrics, sections)
+    body["baseline"] = {"label": "the period before", "from": start - length, "to": start}
     return c.title("Performance analysis", start, end), body

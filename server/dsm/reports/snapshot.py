@@ -11,9 +11,13 @@ from dsm.reports import performance
 
 
 def metrics(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> list[c.Row]:
-    """Metric rows (`section`, `name`, `label`, `value`, `unit`) of [start, end); each name once."""
+    """Metric rows (`section`, `name`, `label`, `value`, `unit`, `better`) of [start, end); each name once."""
     bucket = periods.load(conn, user_id, start, end)
     rows: dict[str, c.Row] = {}
-    for section, name, label, value, unit in [*c.summary_values(bucket), *performance.headline_values(bucket)]:
-        rows.setdefault(name, {"section": section, "name": name, "label": label, "value": value, "unit": unit})
+    for f in [*c.summary_values(bucket), *performance.headline_values(bucket)]:
+        rows.setdefault(
+            f.name,
+            {"section": f.section, "name": f.name, "label": f.label, "value": f.value}
+            | {"unit": f.unit, "better": f.better},
+        )
     return list(rows.values())

@@ -13,9 +13,8 @@ from typing import Any
 from dsm.analytics import periods
 from dsm.analytics.buckets import HOUR
 from dsm.reports import common as c
+from dsm.reports import model as m
 from dsm.store.codec import unpack
-
-DEFAULT_DAYS = 7
 
 
 def _navigation(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> dict[str, Any]:
@@ -49,12 +48,22 @@ def _navigation(conn: sqlite3.Connection, user_id: int, start: float, end: float
     return {"views": views, "paths": paths, "queries": queries, "searches": searches}
 
 
+VIEW_COLUMNS = (
+    m.col("view", "View", "text"),
+    m.col("visits", "Visits", "count"),
+    m.col("totalSeconds", "Time in view", "seconds"),
+    m.col("avgSeconds", "Average visit", "seconds"),
+)
+PATH_COLUMNS = (m.col("from", "From view", "text"), m.col("to", "To view", "text"), m.col("count", "Times", "count"))
+SEARCH_COLUMNS = (m.col("query", "Query", "text"), m.col("count", "Times", "count"))
+
+
 def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: float) -> tuple[str, dict[str, Any]]:
-    start, end = c.period(options, now, DEFAULT_DAYS)
-    limit = options.get("limit", c.DEFAULT_LIMIT)
+    start, end = c.period(options)
+    limit = options["limit"]
     hourly = periods.series(conn, user_id, start, end, ("counts",), HOUR)
     total = periods.load(conn, user_id, start, end, ("ui", "sessions"))
-    by_hour = [{"hour": h, "events": 0, "ui": 0} for h in range(24)]
+    by_hour = [{"label": f"{h:02d}:00", "events": 0, "ui": 0} for h in range(24)]
     for t, bucket in hourly.items():
         slot = by_hour[(t // HOUR) % 24]
         slot["events"] += bucket.total()
@@ -81,45 +90,65 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     path_rows = [{"from": a, "to": b, "count": n} for (a, b), n in c.top(nav["paths"], limit)]
     query_rows = [{"query": q, "count": n} for q, n in c.top(nav["queries"], limit)]
     sessions = c.session_durations(total)
-    ui_total = sum(interactions.values())
+    feature_rows = [{"label": f, "count": n} for f, n in c.top(features, limit)]
     metrics = [
-        c.metric("usage", "usage.uiEvents", "UI events", ui_total, "count"),
-        c.metric("usage", "usage.features", "Features used", len(features), "count"),
-        c.metric("usage", "usage.views", "Views visited", len(view_rows), "count"),
-        c.metric("usage", "usage.viewChanges", "View changes", sum(r["visits"] for r in view_rows), "count"),
-        c.metric("usage", "usage.searches", "Searches", nav["searches"], "count"),
-        c.metric("usage", "usage.distinctQueries", "Distinct search queries", len(nav["queries"]), "count"),
-        c.metric("usage", "usage.sessions", "Sessions", len(sessions), "count"),
-        c.metric(
+        m.metric("usage", "usage.uiEvents", "UI events", sum(interactions.values()), "count", better=None),
+        m.metric("usage", "usage.features", "Features used", len(features), "count", better=None),
+        m.metric("usage", "usage.views", "Views visited", len(view_rows), "count", better=None),
+        m.metric(
+            "usage", "usage.viewChanges", "View changes", sum(r["visits"] for r in view_rows), "count", better=None
+        ),
+        m.metric("usage", "usage.searches", "Searches", nav["searches"], "count", better=None),
+        m.metric(
+            "usage", "usage.distinctQueries", "Distinct search queries", len(nav["queries"]), "count", better=None
+        ),
+        m.metric("usage", "usage.sessions", "Sessions", len(sessions), "count", better=None),
+        m.metric(
             "usage",
             "usage.avgSessionSeconds",
             "Average session",
             c.rate(sum(s["durationSeconds"] for s in sessions), len(sessions)),
             "seconds",
+            better=None,
         ),
     ]
-    body = {
-        "period": {"from": start, "to": end},
-        "metrics": metrics,
-        "features": [{"feature": f, "count": n} for f, n in c.top(features, limit)],
-        "interactions": [{"name": name, "count": n} for name, n in c.top(interactions, limit)],
-        "views": view_rows,
-        "navigationPaths": path_rows,
-        "searches": query_rows,
-        "usageByHour": by_hour,
-        "series": {
-            "activity": [
-                {"t": t, "total": b.total(), "ui": b.by_kind().get("ui", 0)} for t, b in sorted(hourly.items())
-            ]
-        },
-    }
+    hours = {t: {"total": b.total(), "ui": b.by_kind().get("ui", 0)} for t, b in hourly.items()}
+    sections = [
+        m.bars("features", "Features", "count", (("count", "Events"),), feature_rows),
+        m.bars(
+            "interactions",
+            "UI events",
+            "count",
+            (("count", "Events"),),
+            [{"label": name, "count": n} for name, n in c.top(interactions, limit)],
+        ),
+        m.table("views", "Views", VIEW_COLUMNS, view_rows, note="The last view of a session has no known duration."),
+        m.table("navigationPaths", "Navigation paths", PATH_COLUMNS, path_rows),
+        m.table("searches", "Searches", SEARCH_COLUMNS, query_rows),
+        m.bars(
+            "usageByHour",
+            "Usage by hour of day (UTC)",
+            "count",
+            (("events", "All events"), ("ui", "UI events")),
+            by_hour,
+        ),
+        m.series(
+            "activity",
+            "Activity over time",
+            "count",
+            (("total", "All events"), ("ui", "UI events")),
+            c.timeline(start, end, HOUR, hours, ("total", "ui"), 0),
+            stacked=False,
+            step=HOUR,
+        ),
+        m.table("sessions", "Sessions", c.SESSION_COLUMNS, sessions),
+    ]
     insights = []
-    if body["features"]:
-        insights.append(f"Most used feature: {body['features'][0]['feature']}.")
+    if feature_rows:
+        insights.append(f"Most used feature: {feature_rows[0]['label']} ({feature_rows[0]['count']} events).")
     if path_rows:
         insights.append(f"Most common path: {path_rows[0]['from']} → {path_rows[0]['to']} ({path_rows[0]['count']}).")
     busiest = max(by_hour, key=lambda h: h["events"])
     if busiest["events"]:
-        insights.append(f"Busiest hour of day (UTC): {busiest['hour']:02d}:00.")
-    body["insights"] = insights
-    return c.title("Usage analytics", start, end), body
+        insights.append(f"Busiest hour of day (UTC): {busiest['label']}.")
+    return c.title("Usage analytics", start, end), c.body(start, end, insights, metrics, sections)

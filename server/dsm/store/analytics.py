@@ -8,7 +8,8 @@ from typing import Any
 
 from dsm.store.codec import pack, unpack
 
-GRANULARITIES = {"hourly": 3600, "daily": 86400}
+# `5min` feeds the plugin's Live chart (the last hour in 12 bars); buckets are aligned to Unix time, so UTC.
+GRANULARITIES = {"5min": 300, "hourly": 3600, "daily": 86400}
 DAY = 86400.0  # days are UTC days everywhere in the companion
 
 
@@ -111,15 +112,20 @@ def current(conn: sqlite3.Connection, user_id: int, session: str | None, now: fl
 
 
 def series(conn: sqlite3.Connection, user_id: int, since: float, bucket_seconds: int) -> list[dict[str, Any]]:
-    """Event counts per time bucket and kind, oldest first."""
+    """Event counts per time bucket and kind, oldest first. Failures are kept per kind too: one failed DataStore
+    call is a failed `datastore` event, a failed `perf` sample and an `error` event, so only `failuresByKind`
+    tells how many calls failed."""
     points: dict[float, dict[str, Any]] = {}
     for bucket, kind, count, errors in conn.execute(
         "SELECT CAST(ts / ? AS INTEGER) * ? AS b, kind, COUNT(*), SUM(ok = 0) FROM events"
         " WHERE user_id = ? AND ts >= ? GROUP BY b, kind ORDER BY b",
         (bucket_seconds, bucket_seconds, user_id, since),
     ):
-        point = points.setdefault(float(bucket), {"timestamp": float(bucket), "total": 0, "byKind": {}, "failures": 0})
+        point = points.setdefault(
+            float(bucket), {"timestamp": float(bucket), "total": 0, "byKind": {}, "failures": 0, "failuresByKind": {}}
+        )
         point["total"] += count
         point["byKind"][kind] = count
         point["failures"] += errors or 0
+        point["failuresByKind"][kind] = errors or 0
     return list(points.values())

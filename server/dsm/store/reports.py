@@ -8,19 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsm.clock import time_ordered_id
+from dsm.reports import legacy
+from dsm.reports.catalog import NAMES
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
 from dsm.validate import Window
 
-REPORT_TYPES = (
-    "DAILY_SUMMARY",
-    "PERFORMANCE_ANALYSIS",
-    "DATASTORE_AUDIT",
-    "ANOMALY_DETECTION",
-    "USAGE_ANALYTICS",
-    "HISTORICAL_COMPARISON",
-    "CUSTOM_ANALYSIS",
-)
+# The names come from the report registry, the one place report types are declared.
+REPORT_TYPES = NAMES
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,8 @@ def get(conn: sqlite3.Connection, user_id: int, report_id: str) -> Report | None
     ).fetchone()
     if row is None:
         return None
-    return Report(row[0], row[1], row[2], row[3], unpack(row[4]))
+    # A body saved before the report model (or imported) is served in the model; the stored bytes stay as they are.
+    return Report(row[0], row[1], row[2], row[3], legacy.upgrade(unpack(row[4])))
 
 
 def list_headers(

@@ -17,26 +17,27 @@ Settings = dict[str, dict[str, Any]]
 
 @dataclass(frozen=True)
 class Spec:
-    """One setting: its default and the rule a new value must meet."""
+    """One setting: its type (as `catalog.settings` names it), default, label and the rule a new value must meet."""
 
     default: Any
-    kind: str  # "bool" | "int" | "number" | "choice"
+    type: str  # "boolean" | "integer" | "number" | "enum"
+    label: str
     minimum: float | None = None
     maximum: float | None = None
-    options: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
 
     def check(self, value: Any, path: str) -> Any:
-        if self.kind == "bool":
+        if self.type == "boolean":
             if not isinstance(value, bool):
                 raise invalid(path, "expected a boolean")
             return value
-        if self.kind == "choice":
-            if value not in self.options:
-                raise invalid(path, f"expected one of {', '.join(self.options)}")
+        if self.type == "enum":
+            if value not in self.choices:
+                raise invalid(path, f"expected one of {', '.join(self.choices)}")
             return value
         if not is_number(value):
             raise invalid(path, "expected a number")
-        if self.kind == "int":
+        if self.type == "integer":
             if value != int(value):
                 raise invalid(path, "expected a whole number")
             value = int(value)
@@ -46,39 +47,58 @@ class Spec:
             raise invalid(path, f"must be at most {self.maximum:g}")
         return value
 
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "default": self.default}
+        if self.minimum is not None:
+            out["min"] = self.minimum
+        if self.maximum is not None:
+            out["max"] = self.maximum
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out | {"label": self.label}
+
+
+def _flag(label: str) -> Spec:
+    return Spec(True, "boolean", label)
+
 
 SCHEMA: dict[str, dict[str, Spec]] = {
     "analytics": {
-        "enabled": Spec(True, "bool"),
-        "collectDetailedMetrics": Spec(True, "bool"),
-        "generateDailyReports": Spec(True, "bool"),
-        "retainDataDays": Spec(30, "int", 1, 3650),
+        "enabled": _flag("Collect analytics"),
+        "collectDetailedMetrics": _flag("Collect detailed performance metrics"),
+        "generateDailyReports": _flag("Generate daily summary reports"),
+        "retainDataDays": Spec(30, "integer", "Keep data for (days)", 1, 3650),
     },
     "dataStore": {
-        "cacheTimeout": Spec(300, "number", 0, 7 * 86400),
-        "enablePersistentCache": Spec(True, "bool"),
-        "autoBackup": Spec(True, "bool"),
+        "cacheTimeout": Spec(300, "number", "Cache expiry (seconds)", 0, 7 * 86400),
+        "enablePersistentCache": _flag("Keep a persistent cache in the companion"),
+        "autoBackup": _flag("Back up settings and data automatically"),
     },
     "reporting": {
-        "autoGenerateReports": Spec(True, "bool"),
-        "reportFrequency": Spec("daily", "choice", options=("hourly", "daily", "weekly")),
-        "includePerformanceMetrics": Spec(True, "bool"),
-        "includeUsageAnalytics": Spec(True, "bool"),
+        "autoGenerateReports": _flag("Generate reports automatically"),
+        "reportFrequency": Spec("daily", "enum", "Report frequency", choices=("hourly", "daily", "weekly")),
+        "includePerformanceMetrics": _flag("Include performance metrics in reports"),
+        "includeUsageAnalytics": _flag("Include usage analytics in reports"),
     },
     "anomalyDetection": {
-        "zThreshold": Spec(3.5, "number", 0.5, 100),
-        "minBaselineHours": Spec(24, "int", 1, 24 * 365),
-        "errorBurstThreshold": Spec(10, "int", 1, 1_000_000),
-        "sweepDistinctKeys": Spec(50, "int", 2, 1_000_000),
-        "sweepWindowSeconds": Spec(60, "number", 1, 86400),
-        "latencyRegressionRatio": Spec(1.5, "number", 1, 1000),
+        "zThreshold": Spec(3.5, "number", "Anomaly threshold (robust z-score)", 0.5, 100),
+        "minBaselineHours": Spec(24, "integer", "Minimum baseline (active hours)", 1, 24 * 365),
+        "errorBurstThreshold": Spec(10, "integer", "Errors in an hour that make a burst", 1, 1_000_000),
+        "sweepDistinctKeys": Spec(50, "integer", "Distinct keys that make a key sweep", 2, 1_000_000),
+        "sweepWindowSeconds": Spec(60, "number", "Key sweep window (seconds)", 1, 86400),
+        "latencyRegressionRatio": Spec(1.5, "number", "Latency regression ratio (x baseline)", 1, 1000),
     },
     "ui": {
-        "showAnalyticsDashboard": Spec(True, "bool"),
-        "showPerformanceIndicators": Spec(True, "bool"),
-        "enableNotifications": Spec(True, "bool"),
+        "showAnalyticsDashboard": _flag("Show the analytics dashboard"),
+        "showPerformanceIndicators": _flag("Show live performance indicators"),
+        "enableNotifications": _flag("Show notifications"),
     },
 }
+
+
+def catalog() -> dict[str, dict[str, dict[str, Any]]]:
+    """`catalog.settings` of the `hello` reply: every setting with its type, default, range or choices and label."""
+    return {section: {key: spec.to_wire() for key, spec in keys.items()} for section, keys in SCHEMA.items()}
 
 
 def defaults() -> Settings:

@@ -8,6 +8,7 @@ arrives (while a request is unanswered, it waits for the network before moving v
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import tempfile
@@ -22,14 +23,19 @@ from . import loader, surface
 from .clock import BedClock
 from .net import NetThread
 from .process import StudioProcess
+from .render import Color, FontBook, Layout, Picture, from_lua, write_pngs
+from .theme import StudioThemes, load_studio_themes
 
 LUAU_DIR = Path(__file__).parent / "luau"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PLUGIN_SRC = REPO_ROOT / "plugin" / "src"
+ARTIFACTS = REPO_ROOT / "artifacts"
+PICTURES = ARTIFACTS / "pictures"  # where snapshots go (gitignored)
 DEFAULT_PLACE_ID = 1818  # a published place (PlaceId 0 means unpublished: DataStores refuse)
 DEFAULT_GAME_ID = 1818000
 NET_GRACE = 5.0  # real seconds to wait for a reply before letting virtual time move on
-EMULATOR_FILES = ("core.luau", "services.luau", "webstream.luau", "spec.luau")
+DEFAULT_WIDGET_HEIGHT = 600  # a snapshot's height when the widget has no size yet
+EMULATOR_FILES = ("core.luau", "services.luau", "webstream.luau", "inspect.luau", "spec.luau")
 DATA_MODELS = ("Edit", "Server", "Client")  # Studio's Edit DataModel and a play-test's Server and Client
 
 
@@ -110,6 +116,9 @@ class StudioBed:
         self._net: NetThread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._server_port: int | None = None
+        self.themes: StudioThemes | None = load_studio_themes(REPO_ROOT)
+        self._fonts: FontBook | None = None
+        self._last_layout: Layout | None = None
         self.lua = pluau.Lua()
         self.lua.set_memory_limit(512 * 1024 * 1024)
         self._deadline = math.inf
@@ -207,8 +216,11 @@ class StudioBed:
             key = str(key)
             return [json.dumps(self.settings[key])] if key in self.settings else [None]
 
-        def set_setting(key: Any, text: Any) -> list[Any]:
-            self.settings[str(key)] = json.loads(str(text))
+        def set_setting(key: Any, text: Any = None) -> list[Any]:
+            if text is None:
+                self.settings.pop(str(key), None)  # SetSetting(key, nil) removes the key, as in Studio
+            else:
+                self.settings[str(key)] = json.loads(str(text))
             return []
 
         def days_from_civil(y: Any, m: Any, d: Any) -> list[Any]:
@@ -230,7 +242,24 @@ class StudioBed:
         fn("wsSend", lambda sid, text: self.net.send(int(sid), str(text)) or [])
         fn("wsClose", lambda sid: self.net.close(int(sid)) or [])
         fn("wsAbandon", lambda sid: self.net.abandon(int(sid)) or [])
+
+        def theme_color(theme: Any, item: Any, modifier: Any) -> list[Any]:
+            if self.themes is None:
+                return []
+            try:
+                return list(self.themes.color(str(theme), str(item), str(modifier)))
+            except KeyError as exc:
+                raise pluau.RawError(str(exc)) from None
+
+        def layout_pass(target: Any, width: Any, height: Any) -> list[Any]:
+            w = None if width is None else float(width)
+            h = None if height is None else float(height)
+            return [self._layout_pass(target, w, h)]
+
         fn("serverUrl", lambda: [self.server_url()])
+        fn("themeColor", theme_color)
+        fn("layoutPass", layout_pass)
+        fn("writeSnapshot", lambda name: [str(self._write_last(str(name)))])
         fn("socketLog", lambda: [py_to_lua(lua, self.sockets)])
         fn("openWebStreams", lambda: [self.studio.open_web_streams])
         return py
@@ -417,6 +446,106 @@ class StudioBed:
             self._table(metadata or {}),
             at,
         )
+
+    # ------------------------------------------------------------------ theme and pictures
+    def set_theme(self, name: str) -> None:
+        """Switches Studio's theme ("Dark" or "Light"); fires `settings().Studio.ThemeChanged`."""
+        self.eval(f"TestBed.setTheme({json.dumps(name)})")
+
+    @property
+    def theme_name(self) -> str:
+        return str(self.eval("return settings().Studio.Theme.Name")[0])
+
+    @property
+    def fonts(self) -> FontBook:
+        if self._fonts is None:
+            self._fonts = FontBook()
+        return self._fonts
+
+    def _target(self, target: Any) -> Any:
+        if isinstance(target, str):
+            found = self.eval(f"return TestBed.widget({json.dumps(target)})")
+            if not found:
+                raise ValueError(f"no dock widget with id {target!r}")
+            return found[0]
+        return target
+
+    def _layout_pass(self, target: Any, width: float | None, height: float | None) -> str:
+        """Reads the tree under `target`, lays it out, writes Absolute* back; returns a digest of the geometry."""
+        if str(self._call("rbxTypeof", target)[0]) != "Instance":
+            raise pluau.RawError("layout: an Instance or a dock widget id is expected")
+        is_widget = bool(self._call("isWidget", target)[0])
+        current = self._call("getWidgetSize", target) if is_widget else []
+        w = width if width is not None else (float(current[0]) if current and current[0] else 900.0)
+        h = height if height is not None else (float(current[1]) if current and current[1] else DEFAULT_WIDGET_HEIGHT)
+        if is_widget:
+            self._call("setWidgetSize", target, w, h)
+        root = from_lua(lua_to_py(self._call("guiTree", target)[0]))
+        layout = Layout(root, w, h, self.fonts)
+        props = layout.absolute_props()
+        self._call("applyLayout", self._table(props))
+        self._last_layout = layout
+        return hashlib.sha256(json.dumps(props, sort_keys=True).encode()).hexdigest()
+
+    def layout(self, target: Any, width: float | None = None, height: float | None = None) -> Layout:
+        """Lays out a dock widget (by id or instance) or any GUI instance as Studio would, at width x height.
+
+        A dock widget takes that size (its AbsoluteSize changes, as when the user resizes it; default: its current
+        size, else 900 x 600). AbsolutePosition, AbsoluteSize, TextBounds, AbsoluteContentSize and the canvas sizes are
+        written back; if their change handlers alter the tree, it is laid out again (at most four passes).
+        """
+        instance = self._target(target)
+        previous = None
+        for _ in range(4):
+            signature = self._layout_pass(instance, width, height)
+            if signature == previous:
+                break
+            previous = signature
+            self.flush()
+        assert self._last_layout is not None
+        return self._last_layout
+
+    def _background(self) -> Color:
+        """The current theme's MainBackground: what Studio paints behind a dock widget's content."""
+        r, g, b = self._call("mainBackground")
+        return Color(float(r), float(g), float(b))
+
+    def capture(
+        self,
+        target: Any,
+        name: str,
+        *,
+        width: float | None = None,
+        height: float | None = None,
+        theme: str | None = None,
+    ) -> Picture:
+        """A laid-out picture of `target` (in `theme` if given, which stays switched) for `write_pngs`."""
+        if theme is not None and theme != self.theme_name:
+            self.set_theme(theme)
+        layout = self.layout(target, width, height)
+        return Picture(name, layout, self._background())
+
+    def snapshot(
+        self,
+        target: Any,
+        name: str,
+        *,
+        width: float | None = None,
+        height: float | None = None,
+        theme: str | None = None,
+        out_dir: Path = PICTURES,
+    ) -> Path:
+        """Writes `<out_dir>/<name>.png` and `.html` of a dock widget (id or instance) or a GUI instance.
+
+        Returns the PNG's path. For many pictures, `capture` each and render them in one `write_pngs` call.
+        """
+        picture = self.capture(target, name, width=width, height=height, theme=theme)
+        return write_pngs([picture], out_dir, self.fonts)[0]
+
+    def _write_last(self, name: str) -> Path:
+        if self._last_layout is None:
+            raise pluau.RawError("TestBed.snapshot: nothing laid out yet")
+        return write_pngs([Picture(name, self._last_layout, self._background())], PICTURES, self.fonts)[0]
 
     def datastore_value(self, name: str, key: str, scope: str = "global") -> Any:
         text = self._call("dataStoreJson", name, key, scope)[0]

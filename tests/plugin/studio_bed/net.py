@@ -239,11 +239,20 @@ class NetThread:
             self._loop.close()
 
 
+# A frame that is not JSON (e.g. Studio's JSONEncode wrote `nan`) still gets a reply from the companion, with
+# `"re": null` since it could not read the id: the bed waits for that reply as for any other.
+UNREADABLE = "<unreadable frame>"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # as the companion's parser (orjson) refuses NaN and Infinity
+
+
 def _request_id(text: str) -> str | None:
     try:
-        frame = json.loads(text)
+        frame = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
-        return None
+        return UNREADABLE
     rid = frame.get("id") if isinstance(frame, dict) else None
     return rid if isinstance(rid, str) else None
 
@@ -253,7 +262,11 @@ def _reply_to(text: str) -> str | None:
         frame = json.loads(text)
     except ValueError:
         return None
-    re_ = frame.get("re") if isinstance(frame, dict) else None
+    if not isinstance(frame, dict):
+        return None
+    re_ = frame.get("re")
+    if re_ is None and "re" in frame:
+        return UNREADABLE
     return re_ if isinstance(re_, str) else None
 
 

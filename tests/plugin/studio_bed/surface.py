@@ -169,6 +169,7 @@ CLASSES: dict[str, ClassSpec] = {
         "GuiObject",
         properties={
             "AutomaticCanvasSize": "Enum.AutomaticSize.None",
+            "ClipsDescendants": "true",
             "CanvasPosition": "Vector2.new(0, 0)",
             "CanvasSize": "UDim2.new(0, 0, 2, 0)",
             "ScrollBarImageColor3": "Color3.new(1, 1, 1)",
@@ -350,7 +351,9 @@ CLASSES: dict[str, ClassSpec] = {
     ),
     "Tween": ClassSpec("TweenBase"),
     "GlobalSettings": ClassSpec("Instance"),
-    "Studio": ClassSpec("Instance", properties={"Theme": "nil"}, events=("ThemeChanged",)),
+    "Studio": ClassSpec(
+        "Instance", properties={"Theme": "nil"}, methods=("GetAvailableThemes",), events=("ThemeChanged",)
+    ),
     "StudioTheme": ClassSpec("Instance", methods=("GetColor",)),
 }
 
@@ -407,7 +410,7 @@ ENUMS: dict[str, dict[str, int]] = {
         "BuilderSansMedium": 47,
         "BuilderSansBold": 48,
     },
-    "FontWeight": {"Regular": 400, "Medium": 500, "SemiBold": 600, "Bold": 700},
+    "FontWeight": {"Light": 300, "Regular": 400, "Medium": 500, "SemiBold": 600, "Bold": 700},
     "FontStyle": {"Normal": 0, "Italic": 1},
     "HorizontalAlignment": {"Center": 0, "Left": 1, "Right": 2},
     "InitialDockState": {"Top": 0, "Bottom": 1, "Left": 2, "Right": 3, "Float": 4},
@@ -417,17 +420,46 @@ ENUMS: dict[str, dict[str, int]] = {
     "ScrollingDirection": {"X": 1, "Y": 2, "XY": 4},
     "SortDirection": {"Ascending": 0, "Descending": 1},
     "SortOrder": {"Name": 0, "LayoutOrder": 2},
+    # Every item of Roblox's enum (values as in the API dump: 0..119, then 128..138 with gaps), so a theme file
+    # with all of Studio's colors can answer GetColor for each.
     "StudioStyleGuideColor": {
-        name: value
-        for value, name in enumerate(
-            "MainBackground Titlebar Dropdown Tooltip Notification ScrollBar ScrollBarBackground TabBar Tab "
-            "FilterButtonDefault FilterButtonHover FilterButtonChecked FilterButtonAccent FilterButtonBorder "
-            "FilterButtonBorderAlt RibbonTab RibbonTabTopBar Button MainButton RibbonButton ViewPortBackground "
-            "InputFieldBackground Item TableItem CategoryItem GameSettingsTableItem GameSettingsTooltip "
-            "EmulatorBar EmulatorDropDown ColorPickerFrame CurrentMarker Border DropShadow Shadow Light Dark Mid "
-            "MainText SubText TitlebarText BrightText DimmedText LinkText WarningText ErrorText InfoText "
-            "SensitiveText".split()
-        )
+        **{
+            name: value
+            for value, name in enumerate(
+                "MainBackground Titlebar Dropdown Tooltip Notification ScrollBar ScrollBarBackground TabBar Tab "
+                "FilterButtonDefault FilterButtonHover FilterButtonChecked FilterButtonAccent FilterButtonBorder "
+                "FilterButtonBorderAlt RibbonTab RibbonTabTopBar Button MainButton RibbonButton ViewPortBackground "
+                "InputFieldBackground Item TableItem CategoryItem GameSettingsTableItem GameSettingsTooltip "
+                "EmulatorBar EmulatorDropDown ColorPickerFrame CurrentMarker Border DropShadow Shadow Light Dark Mid "
+                "MainText SubText TitlebarText BrightText DimmedText LinkText WarningText ErrorText InfoText "
+                "SensitiveText ScriptSideWidget ScriptBackground ScriptText ScriptSelectionText "
+                "ScriptSelectionBackground ScriptFindSelectionBackground ScriptMatchingWordSelectionBackground "
+                "ScriptOperator ScriptNumber ScriptString ScriptComment ScriptKeyword ScriptBuiltInFunction "
+                "ScriptWarning ScriptError ScriptInformation ScriptHint ScriptWhitespace ScriptRuler "
+                "DocViewCodeBackground DebuggerCurrentLine DebuggerErrorLine DiffFilePathText DiffTextHunkInfo "
+                "DiffTextNoChange DiffTextAddition DiffTextDeletion DiffTextSeparatorBackground "
+                "DiffTextNoChangeBackground DiffTextAdditionBackground DiffTextDeletionBackground DiffLineNum "
+                "DiffLineNumSeparatorBackground DiffLineNumNoChangeBackground DiffLineNumAdditionBackground "
+                "DiffLineNumDeletionBackground DiffFilePathBackground DiffFilePathBorder ChatIncomingBgColor "
+                "ChatIncomingTextColor ChatOutgoingBgColor ChatOutgoingTextColor ChatModeratedMessageColor Separator "
+                "ButtonBorder ButtonText InputFieldBorder CheckedFieldBackground CheckedFieldBorder "
+                "CheckedFieldIndicator HeaderSection Midlight StatusBar DialogButton DialogButtonText "
+                "DialogButtonBorder DialogMainButton DialogMainButtonText InfoBarWarningBackground "
+                "InfoBarWarningText ScriptEditorCurrentLine ScriptMethod ScriptProperty ScriptNil ScriptBool "
+                "ScriptFunction ScriptLocal ScriptSelf ScriptLuauKeyword ScriptFunctionName ScriptTodo ScriptBracket "
+                "AttributeCog".split()
+            )
+        },
+        "AICOOverlayText": 128,
+        "AICOOverlayButtonBackground": 129,
+        "AICOOverlayButtonBackgroundHover": 130,
+        "AICOOverlayButtonBackgroundPressed": 131,
+        "OnboardingCover": 132,
+        "OnboardingHighlight": 133,
+        "OnboardingShadow": 134,
+        "BreakpointMarker": 136,
+        "DiffLineNumHover": 137,
+        "DiffLineNumSeparatorBackgroundHover": 138,
     },
     "StudioStyleGuideModifier": {"Default": 0, "Selected": 1, "Pressed": 2, "Disabled": 3, "Hover": 4},
     "TextTruncate": {"None": 0, "AtEnd": 1, "SplitWord": 2},

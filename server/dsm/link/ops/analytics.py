@@ -18,7 +18,7 @@ async def current(ctx: OpContext, body: Body) -> Body:
 
 
 async def history(ctx: OpContext, body: Body) -> Body:
-    """`{seconds, granularity: realtime|hourly|daily}` → `{points: [...]}`, oldest first."""
+    """`{seconds, granularity: realtime|5min|hourly|daily}` → `{points: [...]}`, oldest first."""
     only_keys(body, frozenset(("seconds", "granularity")), "")
     seconds = number(body, "seconds", "", required=False, minimum=0, maximum=MAX_HISTORY_SECONDS, default=86400.0)
     granularity = choice(body, "granularity", "", ("realtime", *store.GRANULARITIES), required=False, default="hourly")

@@ -1,0 +1,194 @@
+"""Pictures of every view the plugin has, driven as a user would (toolbar button, tabs by their text, Connect),
+against a real companion, in Studio's Dark and Light themes at 320 and 900 px wide: artifacts/pictures/*.png.
+
+Views are found by what they show (button texts), not by the plugin's internals, so the test keeps working while
+the views change; the layout's findings (text that overflows, is cut off or overlaps) go to problems.txt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from studio_bed import PLUGIN_SRC, StudioBed
+from studio_bed.bed import PICTURES
+from studio_bed.render import Picture, chromium_path, write_pngs
+from studio_bed.render.problems import find_problems
+
+WIDGET = "DataStoreManagerPro"  # the plugin's toolbar button and dock widget id
+THEMES = ("Dark", "Light")
+WIDTHS = (320, 900)
+KNOWN_TABS = ("Explorer", "Reports", "Analytics", "Live", "Settings", "Connection")
+
+# Luau run in the bed: find what the user sees in the widget by its text.
+HELPERS = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function shown(inst)
+	local cur = inst
+	while cur and cur ~= widget do
+		if cur:IsA("GuiObject") and not cur.Visible then
+			return false
+		end
+		cur = cur.Parent
+	end
+	return cur == widget
+end
+local function hasText(d)
+	return d:IsA("TextLabel") or d:IsA("TextButton") or d:IsA("TextBox")
+end
+local function findText(pattern, className, exact)
+	local wanted = string.lower(pattern)
+	for _, d in widget:GetDescendants() do
+		if d:IsA(className or "GuiObject") and hasText(d) and shown(d) then
+			local text = string.lower((d :: any).Text)
+			if (exact and text == wanted) or (not exact and string.find(text, wanted, 1, true)) then
+				return d
+			end
+		end
+	end
+	return nil
+end
+"""
+
+
+def run(bed: StudioBed, code: str) -> list[object]:
+    return bed.eval(HELPERS + code)
+
+
+def click_text(bed: StudioBed, text: str, *, exact: bool = True) -> bool:
+    """Clicks the shown button with that text (case-insensitive); False if there is none."""
+    found = run(
+        bed,
+        f"local b = findText({json.dumps(text, ensure_ascii=False)}, 'GuiButton', {str(exact).lower()}) "
+        "if b then TestBed.click(b) end return b ~= nil",
+    )
+    return bool(found[0])
+
+
+def wait_text(bed: StudioBed, text: str, seconds: float = 20) -> None:
+    pattern = json.dumps(text, ensure_ascii=False)  # Luau reads "▸" as is, not Python's \u escapes
+    run(bed, f"TestBed.waitFor(function() return findText({pattern}) ~= nil end, {seconds})")
+
+
+def connect(bed: StudioBed, url: str) -> None:
+    """Points the plugin at `url` through its Connection tab, as a user would."""
+    assert click_text(bed, "Connection"), "no Connection tab"
+    run(
+        bed,
+        "local box = nil for _, d in widget:GetDescendants() do "
+        "if d:IsA('TextBox') and shown(d) and (string.find(d.Text, 'ws://', 1, true) or "
+        "string.find(d.PlaceholderText, 'ws://', 1, true)) then box = d break end end "
+        f"assert(box, 'no URL box on the Connection tab') TestBed.typeText(box, {json.dumps(url)}, true)",
+    )
+    assert click_text(bed, "Connect"), "no Connect button"
+
+
+@pytest.fixture
+def studio(tmp_path: Path) -> Iterator[StudioBed]:
+    with StudioBed(PLUGIN_SRC) as bed:
+        if bed.themes is None:
+            pytest.skip("studio-theme.json not found: set DSM_STUDIO_THEME (pictures need Studio's real colors)")
+        if chromium_path() is None:
+            pytest.skip("headless Chromium is not installed (.ci/run installs Debian's chromium)")
+        yield bed
+
+
+def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed) -> None:
+    bed = studio
+    bed.seed("PlayerData", "player_1", {"name": "Builderman", "level": 12, "coins": 1500, "inventory": ["sword"]})
+    bed.seed("PlayerData", "player_2", {"name": "Guest", "level": 1})
+    bed.seed("Leaderboard", "season_1", {"top": [1, 2, 3]})
+    bed.eval("TestBed.setLatency(0.03)")  # DataStore calls take time, as in Studio: the Live tab's latencies
+    bed.start_plugin()
+    bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
+    pictures: list[Picture] = []
+
+    def shoot(view: str, must_show: str, height: int = 480) -> None:
+        for theme in THEMES:
+            for width in WIDTHS:
+                name = f"{view}-{theme.lower()}-{width}"
+                picture = bed.capture(WIDGET, name, width=width, height=height, theme=theme)
+                texts = picture.layout.visible_texts()
+                assert texts, f"{picture.name}: the widget shows no text"
+                wanted = must_show.lower().replace(" ", "")  # a narrow box may break a word over two lines
+                assert any(wanted in t.lower().replace(" ", "") for t in texts), (
+                    f"{picture.name}: {must_show!r} not shown"
+                )
+                pictures.append(picture)
+        bed.set_theme("Dark")
+
+    # Offline: a companion address where nothing listens.
+    connect(bed, "ws://127.0.0.1:9/ws")
+    wait_text(bed, "offline")
+    assert click_text(bed, "Explorer")
+    shoot("offline", "offline")
+
+    connect(bed, bed.server_url())
+    wait_text(bed, "connected")
+    shoot("connection", "connected")
+
+    assert click_text(bed, "Explorer")
+    wait_text(bed, "PlayerData")
+    assert click_text(bed, "PlayerData")
+    wait_text(bed, "player_1")
+    assert click_text(bed, "player_1")
+    wait_text(bed, "Builderman")
+    shoot("explorer", "Builderman")
+
+    # The value viewer: a table opened in the tree, then its JSON ready to copy.
+    assert click_text(bed, "▸ inventory"), "no inventory row to open"
+    wait_text(bed, "▾ inventory")
+    shoot("value-tree", "sword")
+    assert click_text(bed, "Copy as JSON")
+    wait_text(bed, "Ctrl+A")
+    shoot("value-json", "Ctrl+A")
+    assert click_text(bed, "Back to the value")
+
+    assert click_text(bed, "Reports")
+    assert click_text(bed, "daily", exact=False), "no button to generate a daily report"
+    bed.advance(3)
+    shoot("reports", "Export")  # a report is open: its export buttons show
+
+    # The Live tab after a read that failed and reads in a later 5-minute bar: the chart has bars of both kinds.
+    # Taller pictures, so the whole tab (figures, chart, budget, today's totals) is in view.
+    assert click_text(bed, "Explorer")
+    bed.eval('TestBed.failNext("GetAsync", 503, "Service unavailable")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "503")
+    bed.advance(300)
+    bed.eval('TestBed.setLatency(0.12, "StandardRead")')
+    assert click_text(bed, "player_2")
+    wait_text(bed, "Guest")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Every session of yours")
+    wait_text(bed, "DataStore operations")
+    shoot("live", "DataStore calls", height=820)
+
+    for tab in KNOWN_TABS:
+        if tab in ("Explorer", "Reports", "Live", "Connection") or not click_text(bed, tab):
+            continue
+        bed.advance(2)
+        shoot(tab.lower(), tab)
+
+    # Live without the companion: this session's figures, and a sentence on what is missing.
+    connect(bed, "ws://127.0.0.1:9/ws")
+    wait_text(bed, "offline")
+    assert click_text(bed, "Live")
+    wait_text(bed, "Companion offline:")
+    shoot("live-offline", "Companion offline", height=820)
+
+    pngs = write_pngs(pictures, PICTURES, bed.fonts)
+    assert len(pngs) == len(pictures) >= 32
+    from PIL import Image
+
+    for picture, png in zip(pictures, pngs, strict=True):
+        theme = "Light" if "-light-" in picture.name else "Dark"
+        palette = {bed.themes.color(theme, item) for item in bed.themes.colors[theme]}
+        with Image.open(png) as image:
+            assert image.size == (picture.layout.width, picture.layout.height)
+            _, common = max(image.convert("RGB").getcolors(maxcolors=1 << 24) or [])
+        assert common in palette, f"{png.name}: its main color {common} is not a {theme} theme color"
+    report = [f"{p.name}: {problem}" for p in pictures for problem in find_problems(p.layout)]
+    (PICTURES / "problems.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
