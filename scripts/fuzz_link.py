@@ -118,12 +118,12 @@ class Channel:
         client = await self._ready()
         if probe.request_id is None:  # its reply carries no id: let the others finish, then send it alone
             await self.settle()
-            await client.send_frame(probe.frame, binary=probe.binary)
             try:
-                reply = await asyncio.wait_for(client.unmatched.get(), REPLY_TIMEOUT_S)
-            except TimeoutError:
-                reply = None
-            self.tally.record(probe, reply)
+                await client.send_frame(probe.frame, binary=probe.binary)
+            except ConnectionError as exc:  # closed under us: counted when the channel reconnects
+                self.tally.record(probe, None, f"not sent ({exc!r})")
+                return
+            self.tally.record(probe, await unmatched_reply(client))
             return
         while probe.request_id in self.in_flight:  # ids are drawn, so they may repeat: one at a time per id
             await self.in_flight[probe.request_id]
@@ -159,13 +159,33 @@ class Channel:
             await self.client.close()
 
 
+async def unmatched_reply(client: LinkClient) -> dict[str, Any] | None:
+    """The next reply without an id, or None if the connection closes (or nothing comes) first."""
+    reply = asyncio.ensure_future(client.unmatched.get())
+    closed = asyncio.ensure_future(client.wait_closed())
+    await asyncio.wait({reply, closed}, timeout=REPLY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+    closed.cancel()
+    if reply.done():
+        return reply.result()
+    reply.cancel()
+    return None
+
+
 async def run_session(url: str, session: Session, tally: Tally) -> None:
     """Frames on a new connection before any valid hello; then a valid hello must still be accepted."""
     client = await LinkClient.connect(url)
     try:
         for probe in session.probes:
-            waiting = client.expect(probe.request_id) if probe.request_id is not None else client.unmatched.get()
-            await client.send_frame(probe.frame, binary=probe.binary)
+            waiting = client.expect(probe.request_id) if probe.request_id is not None else None
+            try:
+                await client.send_frame(probe.frame, binary=probe.binary)
+            except ConnectionError as exc:
+                tally.closed += 1
+                tally.record(probe, None, f"not sent, the server closed the connection ({exc!r})")
+                return
+            if waiting is None:
+                tally.record(probe, await unmatched_reply(client))
+                continue
             try:
                 tally.record(probe, await asyncio.wait_for(waiting, REPLY_TIMEOUT_S))
             except (TimeoutError, ConnectionError) as exc:

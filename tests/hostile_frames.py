@@ -229,7 +229,7 @@ SHAPES: tuple[Shape, ...] = (
         {"seconds": 3600, "granularity": "hourly"},
         (
             Field(("seconds",), "number", 0, 3650 * 86400),
-            Field(("granularity",), "enum", choices=("realtime", "hourly", "daily")),
+            Field(("granularity",), "enum", choices=("realtime", "5min", "hourly", "daily")),
         ),
     ),
     Shape(

@@ -117,6 +117,10 @@ class LinkClient:
             if not future.done():
                 future.set_exception(ConnectionError("connection closed"))
 
+    async def wait_closed(self) -> None:
+        """Return once the connection has closed (the server closed it, or `close` was called)."""
+        await asyncio.shield(self._reader)
+
     async def close(self) -> None:
         await self.ws.close()
         self._reader.cancel()
