@@ -10,5 +10,10 @@ from dsm.store import settings
 
 
 def catalog() -> dict[str, Any]:
-    """`{"reportTypes": [...], "settings": {section: {key: {...}}}}`, as shared/spec/protocol.md says."""
-    return {"reportTypes": reports.to_wire(), "settings": settings.catalog()}
+    """`{"reportTypes": [...], "settings": {section: {key: {...}}}, "settingSections": [...]}`, as
+    shared/spec/protocol.md says (`settingSections` is the project's: section titles and their order)."""
+    return {
+        "reportTypes": reports.to_wire(),
+        "settings": settings.catalog(),
+        "settingSections": settings.sections(),
+    }

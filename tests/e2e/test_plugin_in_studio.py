@@ -48,12 +48,11 @@ GENERATE_REPORT = """
 local widget = TestBed.widget("DataStoreManagerPro")
 local function find(name) return widget:FindFirstChild(name, true) end
 TestBed.click(find("Tab_Reports"))
-TestBed.click(find("Generate_DAILY_SUMMARY"))
+TestBed.click(find("Choice_DAILY_SUMMARY"))
+TestBed.click(find("Generate"))
 TestBed.waitFor(function()
-    for _, child in find("Saved"):GetDescendants() do
-        if string.sub(child.Name, 1, 7) == "Report_" then return true end
-    end
-    return false
+    local meta = find("Report"):FindFirstChild("Meta", true)
+    return meta ~= nil and string.find(meta.Text, "DAILY_SUMMARY", 1, true) ~= nil
 end, 30)
 """
 

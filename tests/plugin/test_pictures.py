@@ -17,10 +17,14 @@ from studio_bed.bed import PICTURES
 from studio_bed.render import Picture, chromium_path, write_pngs
 from studio_bed.render.problems import find_problems
 
+from dsm.catalog import catalog
+
 WIDGET = "DataStoreManagerPro"  # the plugin's toolbar button and dock widget id
 THEMES = ("Dark", "Light")
 WIDTHS = (320, 900)
 KNOWN_TABS = ("Explorer", "Reports", "Analytics", "Live", "Settings", "Connection")
+# The report types as the companion's catalog has them: the Reports tab has a button per title.
+REPORT_TYPES = [(entry["type"], entry["title"]) for entry in catalog()["reportTypes"]]
 
 # Luau run in the bed: find what the user sees in the widget by its text.
 HELPERS = """
@@ -70,6 +74,46 @@ def click_text(bed: StudioBed, text: str, *, exact: bool = True) -> bool:
 def wait_text(bed: StudioBed, text: str, seconds: float = 20) -> None:
     pattern = json.dumps(text, ensure_ascii=False)  # Luau reads "▸" as is, not Python's \u escapes
     run(bed, f"TestBed.waitFor(function() return findText({pattern}) ~= nil end, {seconds})")
+
+
+def in_row(label: str, class_name: str) -> str:
+    """Luau that finds the shown label `label` (a setting's row) and the first `class_name` beside it as `found`."""
+    text = json.dumps(label)
+    return (
+        f"local label = findText({text}, 'TextLabel', true) assert(label, 'no label ' .. {text}) "
+        f"local found = label.Parent:FindFirstChildWhichIsA('{class_name}', true) assert(found, 'nothing beside it') "
+    )
+
+
+def type_into_row(bed: StudioBed, label: str, text: str) -> None:
+    """Types `text` into the box beside the shown label `label` (a setting's row) and presses Enter."""
+    run(bed, in_row(label, "TextBox") + f"TestBed.typeText(found, {json.dumps(text)}, true)")
+
+
+def click_in_row(bed: StudioBed, label: str) -> None:
+    """Clicks the button beside the shown label `label` (a setting's toggle)."""
+    run(bed, in_row(label, "TextButton") + "TestBed.click(found)")
+
+
+# Another Studio window of the same user stores DataStore reads of three keys within seconds, a minute ago (inside
+# every period preset of the Reports tab): a key sweep once the threshold is 2.
+SWEEP_EVENTS = """
+local Link = require(Plugin.core.net.Link)
+local other = Link.new({ url = %s, hello = function()
+	return { protocol = 1, plugin = { version = "other" }, user = { id = game:GetService("StudioService"):GetUserId() },
+		studio = { sessionId = "other-window" } }
+end })
+other:connect()
+assert(other:awaitReadyAsync(10), "the other window could not connect")
+local events = {}
+for index, key in { "player_1", "player_2", "player_3" } do
+	table.insert(events, { id = "sweep-" .. index, ts = os.time() - 60 + index, kind = "datastore", name = "getData",
+		datastore = "PlayerData", key = key, ok = true, latencyMs = 12 })
+end
+local reply = other:requestAsync("events.append", { events = events })
+assert(reply and reply.accepted == 3, "events not stored")
+other:stop()
+"""
 
 
 def connect(bed: StudioBed, url: str) -> None:
@@ -145,11 +189,32 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     wait_text(bed, "Ctrl+A")
     shoot("value-json", "Ctrl+A")
     assert click_text(bed, "Back to the value")
+    # One read that fails (Roblox's 503), so the reports have an error to show.
+    bed.eval('TestBed.failNext("GetAsync", 503, "InternalServerError")')
+    assert click_text(bed, "player_2")
+    bed.advance(2)
 
+    # The Reports tab: each report type generated from its button, over the activity above (reads of two keys).
     assert click_text(bed, "Reports")
-    assert click_text(bed, "daily", exact=False), "no button to generate a daily report"
-    bed.advance(3)
-    shoot("reports", "Export")  # a report is open: its export buttons show
+    assert len(REPORT_TYPES) >= 7
+    for report_type, title in REPORT_TYPES:
+        assert click_text(bed, title), f"no button for the {title} report type"
+        if report_type == "HISTORICAL_COMPARISON":
+            # Compare the daily summary made first with a snapshot of today taken now.
+            assert click_text(bed, "Take a snapshot of today now")
+            wait_text(bed, "Snapshot 2026")
+            assert click_text(bed, "Snapshot 2026", exact=False)
+            assert click_text(bed, "Daily summary — ", exact=False)
+        assert click_text(bed, f"Generate {title}"), f"no Generate button for {title}"
+        wait_text(bed, "Insights")
+        wait_text(bed, f"{title} —" if report_type != "CUSTOM_ANALYSIS" else f"{title}:")
+        # Tall enough to show the charts and tables under the metrics.
+        shoot(f"report-{report_type.lower().replace('_', '-')}", "Insights", height=1400)
+    # The form of a custom analysis: its own parameters and filters.
+    assert click_text(bed, "New report")
+    assert click_text(bed, "Custom analysis")
+    assert click_text(bed, "Operation breakdown")
+    shoot("reports-form-custom", "Operation")
 
     # The Live tab after a read that failed and reads in a later 5-minute bar: the chart has bars of both kinds.
     # Taller pictures, so the whole tab (figures, chart, budget, today's totals) is in view.
@@ -166,8 +231,29 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     wait_text(bed, "DataStore operations")
     shoot("live", "DataStore calls", height=820)
 
+    # Settings: a toggle turned off and a number the companion refused, as the user sees them.
+    assert click_text(bed, "Settings")
+    wait_text(bed, "Anomaly detection")
+    click_in_row(bed, "Generate daily summary reports")
+    run(bed, "TestBed.waitFor(function() return findText('off', 'TextButton', true) ~= nil end)")
+    type_into_row(bed, "Keep data for (days)", "0")
+    wait_text(bed, "must be at least 1")
+    shoot("settings", "0 was not saved: must be at least 1")
+
+    # A notification: an anomaly report generated from the Reports tab finds the key sweep.
+    type_into_row(bed, "Distinct keys that make a key sweep", "2")
+    bed.eval(SWEEP_EVENTS % json.dumps(bed.server_url()))
+    assert click_text(bed, "Reports")
+    assert click_text(bed, "New report")
+    assert click_text(bed, "Anomaly detection"), "no button for the anomaly report type"
+    assert click_text(bed, "Generate Anomaly detection"), "no button to generate an anomaly report"
+    wait_text(bed, "Anomaly found in the last report")
+    assert click_text(bed, "Settings")
+    shoot("notification", "Anomaly found")
+    assert click_text(bed, "✕"), "no button to close the notification"
+
     for tab in KNOWN_TABS:
-        if tab in ("Explorer", "Reports", "Live", "Connection") or not click_text(bed, tab):
+        if tab in ("Explorer", "Reports", "Live", "Connection", "Settings") or not click_text(bed, tab):
             continue
         bed.advance(2)
         shoot(tab.lower(), tab)
@@ -180,7 +266,7 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     shoot("live-offline", "Companion offline", height=820)
 
     pngs = write_pngs(pictures, PICTURES, bed.fonts)
-    assert len(pngs) == len(pictures) >= 32
+    assert len(pngs) == len(pictures) >= 60
     from PIL import Image
 
     for picture, png in zip(pictures, pngs, strict=True):

@@ -28,7 +28,7 @@ def _options_of(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 async def test_hello_catalog_lists_every_report_type_the_server_generates(connect: Any) -> None:
     _, catalog = await _catalog(connect)
-    assert set(catalog) == {"reportTypes", "settings"}
+    assert set(catalog) == {"reportTypes", "settings", "settingSections"}
     types = [t["type"] for t in catalog["reportTypes"]]
     assert types == list(REPORT_TYPES) and set(types) == set(engine.BUILDERS)
     for entry in catalog["reportTypes"]:
@@ -184,8 +184,19 @@ async def test_every_setting_default_is_what_a_new_user_gets(connect: Any) -> No
     for section, keys in settings.items():
         assert keys, section
         for key, spec in keys.items():
-            assert set(spec) <= {"type", "default", "min", "max", "choices", "label"}, (section, key)
+            assert set(spec) <= {"type", "default", "min", "max", "choices", "label", "order"}, (section, key)
             assert spec["type"] in ("boolean", "number", "integer", "string", "enum") and spec["label"]
+        assert sorted(spec["order"] for spec in keys.values()) == list(range(len(keys))), section
+
+
+async def test_every_settings_section_has_a_title_in_the_order_views_show_them(connect: Any) -> None:
+    _, catalog = await _catalog(connect)
+    listed = catalog["settingSections"]
+    assert listed, "no settings sections"
+    assert [entry["name"] for entry in listed] == list(catalog["settings"])
+    for entry in listed:
+        assert set(entry) == {"name", "title"} and entry["title"].strip(), entry
+        assert entry["title"] != entry["name"], entry  # a title for people, not the key
 
 
 def _bad_and_good(spec: dict[str, Any]) -> tuple[list[Any], list[Any]]:

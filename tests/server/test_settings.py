@@ -92,3 +92,20 @@ async def test_hello_returns_the_users_saved_settings(connect):
     await a.call("settings.update", {"patch": {"dataStore": {"cacheTimeout": 10}}})
     fresh = await connect(None)
     assert (await fresh.hello(1))["settings"]["dataStore"]["cacheTimeout"] == 10
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"anomalyDetection": {"errorBurstThreshold": 2_000_000}}, "must be at most 1000000"),
+        ({"anomalyDetection": {"zThreshold": 0.25}}, "must be at least 0.5"),
+        ({"analytics": {"retainDataDays": 0}}, "must be at least 1"),
+    ],
+)
+async def test_a_range_message_writes_its_bound_as_a_person_would(connect, patch, message):
+    # The plugin shows this message next to the setting, so "1e+06" would reach the user as is.
+    client = await connect(1)
+    with pytest.raises(LinkError) as caught:
+        await client.call("settings.update", {"patch": patch})
+    section, values = next(iter(patch.items()))
+    assert caught.value.error["message"] == f"patch.{section}.{next(iter(values))}: {message}"

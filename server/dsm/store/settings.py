@@ -42,13 +42,13 @@ class Spec:
                 raise invalid(path, "expected a whole number")
             value = int(value)
         if self.minimum is not None and value < self.minimum:
-            raise invalid(path, f"must be at least {self.minimum:g}")
+            raise invalid(path, f"must be at least {_number(self.minimum)}")
         if self.maximum is not None and value > self.maximum:
-            raise invalid(path, f"must be at most {self.maximum:g}")
+            raise invalid(path, f"must be at most {_number(self.maximum)}")
         return value
 
-    def to_wire(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "default": self.default}
+    def to_wire(self, order: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "default": self.default, "order": order}
         if self.minimum is not None:
             out["min"] = self.minimum
         if self.maximum is not None:
@@ -56,6 +56,11 @@ class Spec:
         if self.choices:
             out["choices"] = list(self.choices)
         return out | {"label": self.label}
+
+
+def _number(value: float) -> str:
+    """A bound as a user reads it in a message: 1000000, 0.5 (never 1e+06)."""
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _flag(label: str) -> Spec:
@@ -96,9 +101,28 @@ SCHEMA: dict[str, dict[str, Spec]] = {
 }
 
 
+# What a settings view calls each section, in the order it shows them (SCHEMA's order).
+SECTION_TITLES: dict[str, str] = {
+    "analytics": "Analytics",
+    "dataStore": "DataStores and cache",
+    "reporting": "Reports",
+    "anomalyDetection": "Anomaly detection",
+    "ui": "Studio widget",
+}
+
+
 def catalog() -> dict[str, dict[str, dict[str, Any]]]:
-    """`catalog.settings` of the `hello` reply: every setting with its type, default, range or choices and label."""
-    return {section: {key: spec.to_wire() for key, spec in keys.items()} for section, keys in SCHEMA.items()}
+    """`catalog.settings` of the `hello` reply: every setting with its type, default, range or choices, label and
+    `order` (its place in its section)."""
+    return {
+        section: {key: spec.to_wire(order) for order, (key, spec) in enumerate(keys.items())}
+        for section, keys in SCHEMA.items()
+    }
+
+
+def sections() -> list[dict[str, str]]:
+    """`catalog.settingSections`: each section's name and title, in the order a settings view shows them."""
+    return [{"name": section, "title": SECTION_TITLES[section]} for section in SCHEMA]
 
 
 def defaults() -> Settings:
