@@ -148,6 +148,15 @@ async def test_bad_input_names_the_field_and_changes_nothing(connect, db_path, b
     assert (await client.call("edits.list"))["edits"] == []
 
 
+async def test_a_value_json_cannot_hold_is_refused_over_msgpack(connect, db_path):
+    client = await connect(1, binary=True)
+    with pytest.raises(LinkError) as err:
+        await record(client, before=b"\x00raw bytes")
+    assert err.value.code == "invalid_body" and err.value.error["message"] == "edit.before: expected a JSON value"
+    assert rows(db_path, "SELECT COUNT(*) FROM edits") == [(0,)]
+    assert (await record(client, after={"coins": 1}))["afterSize"] == len('{"coins":1}')
+
+
 async def test_list_and_get_check_their_input(connect):
     client = await connect(1)
     for op, body, field in (

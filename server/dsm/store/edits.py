@@ -149,7 +149,10 @@ def _value(edit: Obj, field: str) -> tuple[bytes | None, int | None]:
     value = edit.get(field)
     if value is None:
         return None, None
-    size = json_size(value)
+    try:
+        size = json_size(value)
+    except (TypeError, ValueError, RecursionError):  # msgpack frames can carry bytes, which JSON cannot
+        raise invalid(f"edit.{field}", "expected a JSON value") from None
     if size > VALUE_LIMIT_CHARS:
         raise DsmError(
             "too_large",
