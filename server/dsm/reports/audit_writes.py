@@ -66,11 +66,11 @@ def _write_row(user_id: int, edit: store.Edit) -> m.Row:
 def _key_rows(edits: list[store.Edit]) -> list[m.Row]:
     per: dict[tuple[str, str, str], m.Row] = {}
     for edit in edits:  # newest first, so the first seen is the last write
-        row = per.setdefault(
-            (edit.datastore, edit.scope, edit.key),
-            {"datastore": edit.datastore, "scope": edit.scope, "key": edit.key, "writes": 0, "failed": 0}
-            | {"ops": Counter(), "lastWrite": edit.ts},
-        )
+        address = (edit.datastore, edit.scope, edit.key)
+        row = per.get(address)
+        if row is None:
+            row = per[address] = dict(zip(("datastore", "scope", "key"), address, strict=True))
+            row.update(writes=0, failed=0, ops=Counter(), lastWrite=edit.ts)
         row["writes"] += 1
         row["failed"] += int(not edit.ok)
         row["ops"][edit.op] += 1
