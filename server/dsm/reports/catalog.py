@@ -285,7 +285,8 @@ TYPES: tuple[ReportType, ...] = (
     ReportType(
         "DATASTORE_AUDIT",
         "DataStore audit",
-        "What was read, when and how often; value sizes and names against Roblox's limits; stale cache entries.",
+        "What was read, when and how often; value sizes and names against Roblox's limits; stale cache entries;"
+        " the writes made through the plugin (keys, operations, sizes, failures, restores, undos).",
         DefaultPeriod(30 * DAY, DAY, "the last 30 full UTC days"),
         (
             *PERIOD,
