@@ -18,7 +18,7 @@ from dsm.errors import DsmError, invalid
 from dsm.store import migrations
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
-from dsm.validate import Obj, Window, as_object, boolean, choice, integer, number, only_keys, string
+from dsm.validate import Obj, Window, as_object, boolean, choice, integer, number, only_keys, plain_value, string
 
 OPS = ("set", "update", "remove", "restore", "increment")
 NAME_LIMIT = 50  # Roblox: DataStore names, scopes and keys
@@ -149,6 +149,7 @@ def _value(edit: Obj, field: str) -> tuple[bytes | None, int | None]:
     value = edit.get(field)
     if value is None:
         return None, None
+    plain_value(value, f"edit.{field}")  # plain JSON, nested at most MAX_DEPTH levels, as every stored value
     try:
         size = json_size(value)
     except (TypeError, ValueError, RecursionError):  # msgpack frames can carry bytes, which JSON cannot
