@@ -92,8 +92,8 @@ def bench_raw(rows: int, folder: Path) -> float:
     """(a) the same rows into the same table and indexes (migrated schema), pre-built tuples, executemany in
     batches of 1,000 with one commit each, same pragmas as the server: the limit of the storage itself."""
     conn = open_connection(folder / "raw.sqlite3")
-    migrate(conn)
-    data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows)  # the server's own rows
+    migrate(conn, time.time())
+    data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows, time.time())  # the server's own rows
     started = time.perf_counter()
     for start in range(0, rows, 1000):
         conn.execute("BEGIN")
@@ -105,26 +105,32 @@ def bench_raw(rows: int, folder: Path) -> float:
 
 
 class Server:
-    """`dsm serve` in its own process, as users run it."""
+    """`dsm serve` in its own process, as users run it (its log into `log`, if given)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, log: Path | None = None) -> None:
         self.db = db
+        self.log = log
         self.proc: asyncio.subprocess.Process | None = None
         self.url = ""
 
     async def __aenter__(self) -> Server:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "dsm",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(self.db),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        log = self.log.open("wb") if self.log else None
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "dsm",
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                str(self.db),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log if log else asyncio.subprocess.DEVNULL,
+            )
+        finally:
+            if log:
+                log.close()  # the server writes to its own copy
         assert self.proc.stdout is not None
         line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
         match = LINE.search(line)

@@ -80,6 +80,21 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
         conn.close()
 
 
+def fingerprint(db_path: Path) -> dict[str, tuple[int, int]]:
+    """Every table's row count and a hash of its rows: an unchanged fingerprint means nothing was stored,
+    changed or removed."""
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        out = {}
+        for table in tables:
+            content = sorted(map(repr, conn.execute(f'SELECT * FROM "{table}"')))
+            out[table] = (len(content), hash(tuple(content)))
+        return out
+    finally:
+        conn.close()
+
+
 def section(body: dict[str, Any], section_id: str) -> dict[str, Any]:
     """A report body's section by id (a KeyError names it when the body has none)."""
     for part in body["sections"]:

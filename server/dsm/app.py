@@ -11,6 +11,7 @@ from dsm.analytics import rollups
 from dsm.config import ServerConfig
 from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
+from dsm.link.socket import LinkSocket
 from dsm.reports.http import add_routes as add_report_routes
 from dsm.scheduler import scheduler_context
 from dsm.security import make_guard
@@ -26,9 +27,7 @@ PORT = web.AppKey("port", list)  # [bound port]; filled in once the site is list
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = request.app[SERVICES]
-    # No WebSocket heartbeat: whether Studio answers pings is undocumented, and aiohttp closes a client that
-    # misses a pong. Liveness is the client's `ping` op (the plugin sends one at least every 15 s).
-    ws = web.WebSocketResponse(max_msg_size=services.config.limits.max_frame_bytes, heartbeat=None)
+    ws = LinkSocket(request, services.config.limits.max_frame_bytes)
     await ws.prepare(request)
     conn = Connection(ws, services)
     services.hub.add(conn)

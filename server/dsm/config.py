@@ -20,7 +20,8 @@ DB_FILE_NAME = "dsm.sqlite3"
 class Limits:
     """Announced to the plugin in the `hello` reply."""
 
-    max_frame_bytes: int = 8 * 1024 * 1024  # a 4 MB DataStore value, JSON-escaped, still fits
+    # An edit's record carries two 4 MB DataStore values (before and after), JSON-escaped: they still fit.
+    max_frame_bytes: int = 20 * 1024 * 1024
     max_batch: int = 1000
     max_in_flight: int = 32
 

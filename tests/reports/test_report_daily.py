@@ -119,7 +119,7 @@ async def test_users_are_isolated_and_an_empty_user_gets_zeros(connect) -> None:
     [
         ({"type": "NOPE"}, "type"),
         ({"type": "DAILY_SUMMARY", "options": {"date": "2026-13-01"}}, "options.date"),
-        ({"type": "DAILY_SUMMARY", "options": {"from": 10, "to": 5}}, "options.to"),
+        ({"type": "DAILY_SUMMARY", "options": {"from": 1.7e9 + 10, "to": 1.7e9 + 5}}, "options.to"),
         ({"type": "DAILY_SUMMARY", "options": {"bogus": 1}}, "options.bogus"),
         ({"type": "CUSTOM_ANALYSIS", "options": {"analysis": "astrology"}}, "options.analysis"),
         (

@@ -66,6 +66,19 @@ def _anomalies(day: float) -> list[dict[str, Any]]:
     return spike + burst + sweep
 
 
+# Writes journaled through the plugin on the last day: (hour, key, operation, succeeded).
+WRITES = [(10, "player_1", "update", True), (11, "player_2", "set", False), (12, "player_1", "restore", True)]
+
+
+def _writes(day: float) -> list[dict[str, Any]]:
+    out = []
+    for hour, key, op, ok in WRITES:
+        edit = {"ts": day + hour * 3600, "datastore": "PlayerData", "scope": "global", "key": key, "op": op, "ok": ok}
+        values = {"before": {"coins": hour}, "after": {"coins": hour + 1}} if ok else {"errorCode": 105}
+        out.append({"edit": edit | values})
+    return out
+
+
 CACHED = {
     "player_1": {"coins": 10, "name": "a", "items": [1, 2]},
     "player_2": {"coins": 3, "name": "b"},
@@ -95,6 +108,8 @@ async def _draw_all(path: Path, now: float, last_day: float) -> list[Drawn]:
         for key, value in CACHED.items():
             address = {"type": "value", "datastore": "PlayerData", "scope": "global", "key": key}
             await client.call("cache.put", address | {"value": value, "keyInfo": {"version": "1"}})
+        for write in _writes(last_day):
+            await client.call("edits.record", write)
         specs = list(SPECS)
         before = await client.call("reports.generate", {"type": "DAILY_SUMMARY", "options": {"date": "2025-12-06"}})
         pair = {"reportId": None, "baselineReportId": before["report"]["id"]}
@@ -258,6 +273,17 @@ def test_the_comparison_of_two_reports_is_a_table_of_previous_now_and_change(dra
     assert [c.text() for c in rows[0]] == ["Metric", "Previous (Daily summary — 2025-12-06 (UTC))", "Now", "Change"]
     failed = next(m for m in d.body["metrics"] if m["name"] == "datastore.failures")
     assert failed["better"] == "down" and failed["previous"] is not None
+
+
+def test_the_audit_shows_the_writes_made_through_the_plugin(drawn: list[Drawn]) -> None:
+    d = next(x for x in drawn if x.name == "datastore_audit")
+    _, content = sections(parse(d.html))["writes"]
+    rows = [[c.text() for c in r] for r in table_rows(content.find("table"))]
+    assert rows[0][4:7] == ["Key", "Operation", "Succeeded"]
+    assert [r[4:7] for r in rows[1:]] == [
+        [key, op, value_text(ok, "boolean")] for _, key, op, ok in sorted(WRITES, reverse=True)
+    ]
+    assert "3 writes to PlayerData, 1 failed." in d.body["insights"]
 
 
 def _csv_tables(content: str) -> dict[str, tuple[list[str], list[list[str]]]]:

@@ -110,11 +110,12 @@ async def test_a_snapshot_without_a_period_covers_today_so_far(connect, clock) -
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"label": "x", "from": 10}, "to"),
-        ({"label": "x", "to": 10}, "from"),
-        ({"label": "x", "from": 10, "to": 10}, "to"),
-        ({"label": "x", "from": "today", "to": 10}, "from"),
-        ({"label": "x", "from": 0, "to": 10, "body": {"a": 1}}, "from"),
+        ({"label": "x", "from": 1.7e9}, "to"),
+        ({"label": "x", "to": 1.7e9}, "from"),
+        ({"label": "x", "from": 1.7e9, "to": 1.7e9}, "to"),
+        ({"label": "x", "from": "today", "to": 1.7e9}, "from"),
+        ({"label": "x", "from": 1.7e9, "to": 1.7e9 + 10, "body": {"a": 1}}, "from"),
+        ({"label": "x", "from": 1.7e12, "to": 1.7e12 + 10}, "from"),  # milliseconds, not seconds
     ],
 )
 async def test_a_bad_snapshot_period_is_refused_and_saves_nothing(connect, body: dict[str, Any], field: str) -> None:  # type: ignore[no-untyped-def]

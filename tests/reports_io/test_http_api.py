@@ -155,7 +155,7 @@ async def test_bad_requests_get_error_codes(server: Any, connect: Any) -> None:
     status, _, _ = await _get(f"{base}/api/reports/rpt_x.pdf")
     assert status == 404
     async with aiohttp.ClientSession() as session:
-        bad = {"type": "DAILY_SUMMARY", "options": {"from": 10, "to": 5}}
+        bad = {"type": "DAILY_SUMMARY", "options": {"from": 1.7e9 + 10, "to": 1.7e9 + 5}}
         async with session.post(f"{base}/api/reports", json=bad) as resp:
             assert resp.status == 400
             assert (await resp.json())["error"]["message"].startswith("options.to")

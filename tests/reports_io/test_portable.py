@@ -12,7 +12,7 @@ from rio_support import DAY, DAY0, append_events, open_db, table, wire_events
 from dsm.errors import DsmError
 from dsm.reports.cli import event_store
 from dsm.reports.runner import generate_and_save
-from dsm.store import analytics, cache, historical, portable, settings
+from dsm.store import analytics, cache, edits, historical, portable, settings
 from dsm.store.database import Database
 
 # Per store: the columns that must match between two users' copies (everything but user ids and row ids).
@@ -26,6 +26,8 @@ COLUMNS = {
     "reports": "id, type, created_at, title, body",
     "settings": "body, updated_at",
     "historical_snapshots": "id, label, category, created_at, body",
+    "edits": "id, ts, datastore, scope, key, op, ok, version, error_code, message, undoes, before, after, before_size,"
+    " after_size, recorded_at",
     "rollup_counts": "grain, bucket, kind, name, error_code, ok, count",
     "rollup_ops": "grain, bucket, name, count, successes, failures, lat_count, lat_sum, hist",
 }
@@ -60,6 +62,9 @@ async def fill_every_store(db: Database, user_id: int) -> None:
     snap = historical.new_snapshot("before launch", "analytics", DAY0 + 500, {"totalEvents": 120})
     await db.write(historical.save_job(user_id, snap))
     await generate_and_save(db, user_id, "DAILY_SUMMARY", {"from": DAY0, "to": DAY0 + DAY}, DAY0 + DAY + 10)
+    journaled = {"ts": DAY0 + 600, "datastore": "Players", "scope": "global", "key": "player_1", "op": "update"}
+    record = {"edit": journaled | {"ok": True, "before": {"coins": 5}, "after": {"coins": 6}, "version": "v2"}}
+    await db.write(edits.record_job(user_id, edits.parse_record(record, DAY0 + 601)))
 
 
 async def export_doc(db: Database, user_id: int) -> dict[str, Any]:
@@ -100,6 +105,7 @@ async def test_export_then_import_into_a_fresh_database_gives_identical_stores(
         "reports": 1,
         "settings": 1,
         "historical": 1,
+        "edits": 1,
     }
     result = await import_doc(fresh, 9, doc)  # another user id: a user moving machines
     assert result["imported"] == doc["counts"]

@@ -245,7 +245,7 @@ async def test_a_frame_over_max_frame_bytes_closes_the_connection(server_factory
         event(1),
         event(2, kind="datastore", name="getData", datastore="D", scope="s", key="k", latencyMs=3, size=10.5, ok=True),
         event(3, kind="error", name="x", errorCode=301.0, message="m" * 4000, ok=False, feature="f", view="v"),
-        {"id": "nodash", "ts": 0, "kind": "perf", "name": "n", "latencyMs": 1e-3},
+        {"id": "nodash", "ts": 946_684_800, "kind": "perf", "name": "n", "latencyMs": 1e-3},
     ],
 )
 def test_the_fast_validation_path_builds_the_same_row_as_the_checked_one(ev):

@@ -17,7 +17,7 @@ async def test_hello_reply_carries_protocol_limits_and_default_settings(connect)
     assert body["protocol"] == 1
     assert body["server"]["version"]
     assert isinstance(body["session"], str) and body["session"]
-    assert body["limits"] == {"maxFrameBytes": 8 * 1024 * 1024, "maxBatch": 1000, "maxInFlight": 32}
+    assert body["limits"] == {"maxFrameBytes": 20 * 1024 * 1024, "maxBatch": 1000, "maxInFlight": 32}
     assert body["settings"]["analytics"]["retainDataDays"] == 30
     assert body["settings"]["reporting"]["reportFrequency"] == "daily"
 
@@ -118,7 +118,7 @@ async def test_a_request_without_id_is_processed_without_a_reply(connect, db_pat
         json.dumps(
             {
                 "op": "events.append",
-                "body": {"events": [{"id": "N-1", "ts": 1.0, "kind": "ui", "name": "button_click"}]},
+                "body": {"events": [{"id": "N-1", "ts": 1_700_000_000.0, "kind": "ui", "name": "button_click"}]},
             }
         )
     )

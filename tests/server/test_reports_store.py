@@ -20,6 +20,8 @@ MODEL_BODY = {
     "sections": [],
 }
 
+T = 1_700_000_000.0  # report times inside the store's timestamp window (2000..2100)
+
 
 async def save(
     server, user_id: int, report_type: str, created_at: float, title: str, body: dict | None = None
@@ -30,16 +32,16 @@ async def save(
 
 async def test_list_filters_by_type_and_date_range_newest_first(server, connect):
     client = await connect(1)
-    a = await save(server, 1, "DAILY_SUMMARY", 1000.0, "a")
-    b = await save(server, 1, "PERFORMANCE_ANALYSIS", 2000.0, "b")
-    c = await save(server, 1, "DAILY_SUMMARY", 3000.0, "c")
-    await save(server, 2, "DAILY_SUMMARY", 2500.0, "someone else's")
+    a = await save(server, 1, "DAILY_SUMMARY", T + 1000.0, "a")
+    b = await save(server, 1, "PERFORMANCE_ANALYSIS", T + 2000.0, "b")
+    c = await save(server, 1, "DAILY_SUMMARY", T + 3000.0, "c")
+    await save(server, 2, "DAILY_SUMMARY", T + 2500.0, "someone else's")
     listed = (await client.call("reports.list"))["reports"]
     assert [r["id"] for r in listed] == [c.id, b.id, a.id]
-    assert listed[0] == {"id": c.id, "type": "DAILY_SUMMARY", "createdAt": 3000.0, "title": "c"}
+    assert listed[0] == {"id": c.id, "type": "DAILY_SUMMARY", "createdAt": T + 3000.0, "title": "c"}
     daily = (await client.call("reports.list", {"type": "DAILY_SUMMARY"}))["reports"]
     assert [r["id"] for r in daily] == [c.id, a.id]
-    ranged = (await client.call("reports.list", {"from": 1500, "to": 3000}))["reports"]
+    ranged = (await client.call("reports.list", {"from": T + 1500, "to": T + 3000}))["reports"]
     assert [r["id"] for r in ranged] == [c.id, b.id]
     assert len((await client.call("reports.list", {"limit": 1}))["reports"]) == 1
 

@@ -77,6 +77,10 @@ class LinkClient:
         else:
             await self.ws.send_str(frame)
 
+    async def send_frame(self, frame: bytes, *, binary: bool) -> None:
+        """Send bytes as they are, in a text or binary frame (a text frame's bytes need not be UTF-8)."""
+        await self.ws.send_frame(frame, aiohttp.WSMsgType.BINARY if binary else aiohttp.WSMsgType.TEXT)
+
     def expect(self, request_id: str) -> asyncio.Future[dict[str, Any]]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
@@ -100,7 +104,7 @@ class LinkClient:
         async for msg in self.ws:
             if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 break
-            message = decode(msg.data)
+            message = decode(msg.data, msg.type == aiohttp.WSMsgType.BINARY)
             if "push" in message:
                 await self.pushes.put(message)
                 continue
@@ -112,6 +116,10 @@ class LinkClient:
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(ConnectionError("connection closed"))
+
+    async def wait_closed(self) -> None:
+        """Return once the connection has closed (the server closed it, or `close` was called)."""
+        await asyncio.shield(self._reader)
 
     async def close(self) -> None:
         await self.ws.close()

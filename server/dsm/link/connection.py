@@ -51,7 +51,7 @@ class Connection:
             elif msg.type == WSMsgType.BINARY:
                 await self._on_frame(msg.data, binary=True)
             elif msg.type == WSMsgType.ERROR:
-                log.info("connection %s ended: %s", self.session_id, self.ws.exception())
+                log.info("connection %s ended: %s", self.session_id, msg.data)
                 break
 
     async def drain(self, timeout: float = DRAIN_TIMEOUT_S) -> None:
@@ -68,7 +68,7 @@ class Connection:
 
     async def _on_frame(self, frame: str | bytes, binary: bool) -> None:
         try:
-            message = decode(frame)
+            message = decode(frame, binary)
         except DsmError as err:
             await self._send_error(None, err, binary)
             return
@@ -165,7 +165,14 @@ class Connection:
     async def _send(self, message: dict[str, Any], binary: bool) -> None:
         if self.ws.closed:
             return
-        data = encode(message, binary)
+        try:
+            data = encode(message, binary)
+        except (TypeError, ValueError, OverflowError):  # a body the codec cannot carry: a server bug, still answered
+            log.exception("reply to %s could not be encoded", message.get("re"))
+            if message.get("re") is None:
+                return
+            failed = DsmError("internal", "internal error; see the server log")
+            data = encode({"re": message["re"], "ok": False, "error": failed.to_wire()}, binary)
         try:
             if isinstance(data, bytes):
                 await self.ws.send_bytes(data)

@@ -6,8 +6,8 @@ import hmac
 from dataclasses import dataclass
 
 from dsm import PROTOCOL_VERSION
-from dsm.errors import DsmError
-from dsm.validate import Obj, as_object, integer, number, string
+from dsm.errors import DsmError, invalid
+from dsm.validate import Obj, as_object, integer, is_number, string
 
 SUPPORTED_PROTOCOLS = [PROTOCOL_VERSION]
 
@@ -22,7 +22,9 @@ class Greeting:
 
 
 def parse_hello(body: Obj, token: str | None) -> Greeting:
-    protocol = number(body, "protocol", "")
+    protocol = body.get("protocol")
+    if not is_number(protocol):  # any number is a version: one not spoken here is a mismatch, however large
+        raise invalid("protocol", "expected a number (the protocol version)")
     if protocol not in SUPPORTED_PROTOCOLS:
         raise DsmError(
             "protocol_mismatch",

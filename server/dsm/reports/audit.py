@@ -1,5 +1,6 @@
 """DATASTORE_AUDIT: which DataStores, scopes and keys were read, when and how often, value sizes against
-Roblox's 4 MB limit, names near the 50-character limit and stale cache entries."""
+Roblox's 4 MB limit, names near the 50-character limit and stale cache entries; and the writes made through the
+plugin, from the edits journal (`audit_writes`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from dsm.analytics import periods
 from dsm.analytics.buckets import Bucket
+from dsm.reports import audit_writes
 from dsm.reports import common as c
 from dsm.reports import model as m
 from dsm.store.cache import NAME_LIMIT, VALUE_LIMIT_BYTES
@@ -151,6 +153,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
     stale = _stale_cache(conn, user_id, now, timeout, only)
     ds_rows = _datastore_rows(keys)
     near = sum(r["nearLimit"] for r in largest)
+    writes = audit_writes.build(conn, user_id, start, end, only, limit)
     metrics = [
         m.metric("audit", "audit.datastores", "DataStores accessed", len(ds_rows), "count", better=None),
         m.metric("audit", "audit.keys", "Keys accessed", len(key_rows), "count", better=None),
@@ -176,6 +179,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
             "names", "audit.namesNearLimit", f"Names/keys >= {warn} characters", len(names), "count", better="down"
         ),
         m.metric("cache", "audit.staleCacheEntries", "Stale cache entries", len(stale), "count", better="down"),
+        *writes.metrics,
     ]
     sections = [
         m.table("datastores", "DataStores", DATASTORE_COLUMNS, ds_rows),
@@ -183,6 +187,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         m.table("largestValues", "Largest values", LARGEST_COLUMNS, largest, note="Roblox's limit is 4 MB per value."),
         m.table("namesNearLimit", "Long names and keys", NAME_COLUMNS, names, note=f"Roblox's limit is {NAME_LIMIT}."),
         m.table("staleCache", "Stale cache entries", STALE_COLUMNS, stale),
+        *writes.sections,
         m.facts(
             "limits",
             "Whose data, and the limits used",
@@ -196,6 +201,7 @@ def build(conn: sqlite3.Connection, user_id: int, options: dict[str, Any], now: 
         ),
     ]
     insights = [
+        *writes.insights,
         f"{len(ds_rows)} DataStores and {len(key_rows)} keys accessed.",
         *([f"{near} values are near Roblox's 4 MB limit."] if largest else []),
         *([f"{len(names)} names or keys are {warn}+ characters (limit {NAME_LIMIT})."] if names else []),

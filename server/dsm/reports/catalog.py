@@ -14,7 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dsm.errors import invalid
-from dsm.validate import Obj, as_object, choice, integer, join, number, only_keys, string
+from dsm.validate import (
+    EARLIEST_TS,
+    LATEST_TS,
+    Obj,
+    as_object,
+    choice,
+    integer,
+    join,
+    number,
+    only_keys,
+    string,
+    timestamp,
+)
 
 Options = dict[str, Any]
 HOUR = 3600
@@ -47,8 +59,7 @@ class Option:
     def parse(self, raw: Obj, path: str) -> Any:
         """This option's value from `raw` (None when absent), or `invalid_body` naming `path.name`."""
         if self.type == "time":
-            value = number(raw, self.name, path, required=False, minimum=0)
-            return None if value is None else float(value)
+            return timestamp(raw, self.name, path, required=False)
         if self.type == "integer":
             return integer(raw, self.name, path, required=False, minimum=_int(self.minimum), maximum=_int(self.maximum))
         if self.type == "number":
@@ -89,9 +100,11 @@ def _check_date(text: str, path: str) -> None:
     try:
         if not _DATE.match(text):
             raise ValueError(text)
-        datetime.strptime(text, "%Y-%m-%d")
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
     except ValueError:
         raise invalid(path, "expected a UTC day as YYYY-MM-DD") from None
+    if not EARLIEST_TS <= day < LATEST_TS:  # the store's timestamp window
+        raise invalid(path, "expected a day from 2000-01-01 to 2099-12-31")
 
 
 def parse_fields(raw: Any, declared: tuple[Option, ...], path: str) -> Options:
@@ -272,7 +285,8 @@ TYPES: tuple[ReportType, ...] = (
     ReportType(
         "DATASTORE_AUDIT",
         "DataStore audit",
-        "What was read, when and how often; value sizes and names against Roblox's limits; stale cache entries.",
+        "What was read, when and how often; value sizes and names against Roblox's limits; stale cache entries;"
+        " the writes made through the plugin (keys, operations, sizes, failures, restores, undos).",
         DefaultPeriod(30 * DAY, DAY, "the last 30 full UTC days"),
         (
             *PERIOD,

@@ -23,7 +23,7 @@ from dsm.reports.runner import generate_and_save, parse_when
 from dsm.services import Services
 from dsm.store import reports as store
 from dsm.store.portable import known_users
-from dsm.validate import Window
+from dsm.validate import Window, in_int64
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,12 @@ async def resolve_user(services: Services, raw: str | None) -> tuple[int | None,
     users = await services.db.read(known_users)
     if raw:
         try:
-            return int(raw), users
+            user_id = int(raw)
         except ValueError:
-            raise invalid("user", "expected a Studio user id (a whole number)") from None
+            user_id = None
+        if user_id is None or not in_int64(user_id):  # SQLite cannot even look up an id past 64 bits
+            raise invalid("user", "expected a Studio user id (a whole number)")
+        return user_id, users
     return (users[0] if len(users) == 1 else None), users
 
 

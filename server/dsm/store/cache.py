@@ -16,7 +16,7 @@ from typing import Any
 
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack, unpack
-from dsm.validate import Obj, as_list, as_object, choice, integer, number, only_keys, string
+from dsm.validate import Obj, as_list, as_object, choice, integer, number, only_keys, plain_value, string
 
 TYPES = ("datastores", "keys", "value")
 # Roblox's documented limits: names, scopes and keys up to 50 characters, values up to 4 MB.
@@ -63,7 +63,7 @@ def _key_info(raw: Any) -> Obj:
     number(info, "updatedTime", "keyInfo", required=False, minimum=0)
     for i, user in enumerate(as_list(info.get("userIds", []), "keyInfo.userIds")):
         integer({"id": user}, "id", f"keyInfo.userIds[{i}]")
-    as_object(info.get("metadata"), "keyInfo.metadata")
+    plain_value(as_object(info.get("metadata"), "keyInfo.metadata"), "keyInfo.metadata")
     return info
 
 
@@ -85,7 +85,7 @@ def parse_put(body: Obj) -> tuple[CacheAddress, Obj]:
         only_keys(body, frozenset(("type", "datastore", "scope", "prefix", "keys")), "")
         return address, {"keys": _names(body, "keys")}
     only_keys(body, frozenset(("type", "datastore", "scope", "key", "value", "keyInfo")), "")
-    return address, {"value": body.get("value"), "keyInfo": _key_info(body.get("keyInfo"))}
+    return address, {"value": plain_value(body.get("value"), "value"), "keyInfo": _key_info(body.get("keyInfo"))}
 
 
 @dataclass(frozen=True)

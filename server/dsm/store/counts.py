@@ -10,6 +10,7 @@ STORE_TABLES: dict[str, tuple[str, ...]] = {
     "reports": ("reports",),
     "settings": ("settings",),
     "historical": ("historical_snapshots",),
+    "edits": ("edits",),
 }
 
 

@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-import dsm.analytics.rollups  # noqa: F401  (registers migration 2: rollups)
+# Imported for the migrations they register: the rollups (2 and 3) and the edits journal (4).
+import dsm.analytics.rollups
+import dsm.store.edits  # noqa: F401
 from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
 from dsm.store.migrations import migrate

@@ -16,6 +16,7 @@ from typing import Any
 from dsm.clock import Clock, system_clock
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack
+from dsm.validate import EARLIEST_TS, INT64_MAX, INT64_MIN, LATEST_TS, OUT_OF_RANGE, TS_RANGE, plain_value
 
 KINDS = frozenset(("ui", "datastore", "perf", "error"))
 FIELDS = frozenset(
@@ -41,6 +42,10 @@ TEXT_FIELDS = ("datastore", "scope", "key", "feature", "view")
 MAX_TEXT = 1_000
 MAX_MESSAGE = 4_000
 MAX_ID = 128
+# Latencies and sizes are summed into rollups and reports: past these (11.6 days, a petabyte) a value is a broken
+# measurement, and enough of them would add up to infinity, which no JSON report can carry.
+MAX_LATENCY_MS = 1e9
+MAX_SIZE = 1e15
 
 INSERT_SQL = (
     "INSERT OR IGNORE INTO events (user_id, event_id, session, ts, kind, name, datastore, scope, key,"
@@ -147,18 +152,19 @@ def _build(
 
 _NUMBER = (int, float)
 _TEXT = (str,)
-# Field -> (accepted types, longest string). Used by the fast path; `_checked_row` words the errors.
-_FAST: dict[str, tuple[tuple[type, ...], int]] = {
-    "id": (_TEXT, MAX_ID),
-    "ts": (_NUMBER, 0),
-    "kind": (_TEXT, MAX_TEXT),
-    "name": (_TEXT, MAX_TEXT),
-    **{field: (_TEXT, MAX_TEXT) for field in TEXT_FIELDS},
-    "message": (_TEXT, MAX_MESSAGE),
-    "latencyMs": (_NUMBER, 0),
-    "size": (_NUMBER, 0),
-    "errorCode": (_NUMBER, 0),
-    "ok": ((bool,), 0),
+# Field -> (accepted types, longest string, or else the lowest and highest value). Used by the fast path, where a
+# NaN or an infinity fails the range too; `_checked_row` words the errors.
+_FAST: dict[str, tuple[tuple[type, ...], int, float, float]] = {
+    "id": (_TEXT, MAX_ID, 0, 0),
+    "ts": (_NUMBER, 0, EARLIEST_TS, LATEST_TS),
+    "kind": (_TEXT, MAX_TEXT, 0, 0),
+    "name": (_TEXT, MAX_TEXT, 0, 0),
+    **{field: (_TEXT, MAX_TEXT, 0, 0) for field in TEXT_FIELDS},
+    "message": (_TEXT, MAX_MESSAGE, 0, 0),
+    "latencyMs": (_NUMBER, 0, 0, MAX_LATENCY_MS),
+    "size": (_NUMBER, 0, 0, MAX_SIZE),
+    "errorCode": (_NUMBER, 0, INT64_MIN, INT64_MAX),
+    "ok": ((bool,), 0, False, True),
 }
 
 
@@ -175,7 +181,7 @@ def _row(user_id: int, event: Any, where: str, received: float) -> EventRow:
         if spec[1]:
             if len(value) > spec[1]:
                 return _checked_row(user_id, event, where, received)
-        elif type(value) is float and not math.isfinite(value):
+        elif not spec[2] <= value <= spec[3]:
             return _checked_row(user_id, event, where, received)
     get = event.get
     event_id, ts, kind, name, error_code, ok = (
@@ -189,7 +195,6 @@ def _row(user_id: int, event: Any, where: str, received: float) -> EventRow:
     if (
         not event_id
         or ts is None
-        or ts < 0
         or kind not in KINDS
         or not name
         or (error_code is not None and error_code != int(error_code))
@@ -228,10 +233,12 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
     if type(event_id) is not str or not 0 < len(event_id) <= MAX_ID:
         raise invalid(f"{where}.id", f"expected a string of 1..{MAX_ID} characters")
     ts = get("ts")
-    if type(ts) not in (int, float) or not math.isfinite(ts) or ts < 0:
+    if type(ts) not in (int, float) or not math.isfinite(ts):
         raise invalid(f"{where}.ts", "expected a number (Unix seconds)")
+    if not EARLIEST_TS <= ts <= LATEST_TS:
+        raise invalid(f"{where}.ts", TS_RANGE)
     kind = get("kind")
-    if kind not in KINDS:
+    if type(kind) is not str or kind not in KINDS:  # a list or object here is not hashable
         raise invalid(f"{where}.kind", "expected one of ui, datastore, perf, error")
     name = get("name")
     if type(name) is not str or not 0 < len(name) <= MAX_TEXT:
@@ -254,11 +261,20 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
     ):
         raise _text_error(event, where)
     latency, size, error_code = get("latencyMs"), get("size"), get("errorCode")
-    for field, value in (("latencyMs", latency), ("size", size), ("errorCode", error_code)):
+    for field, value, highest, unit in (
+        ("latencyMs", latency, MAX_LATENCY_MS, "milliseconds"),
+        ("size", size, MAX_SIZE, "bytes"),
+    ):
         if _bad_number(value):
             raise invalid(f"{where}.{field}", "expected a number")
+        if value is not None and not 0 <= value <= highest:
+            raise invalid(f"{where}.{field}", f"expected 0 to {highest:,.0f} {unit}")
+    if _bad_number(error_code):
+        raise invalid(f"{where}.errorCode", "expected a number")
     if error_code is not None and error_code != int(error_code):
         raise invalid(f"{where}.errorCode", "expected a whole number")
+    if error_code is not None and not INT64_MIN <= error_code <= INT64_MAX:  # 1e19 is whole, yet too large
+        raise invalid(f"{where}.errorCode", OUT_OF_RANGE)
     ok = get("ok")
     if ok is not None and type(ok) is not bool:
         raise invalid(f"{where}.ok", "expected a boolean")
@@ -268,7 +284,7 @@ def _checked_row(user_id: int, event: Any, where: str, received: float) -> Event
             props = {}
         elif type(props) is not dict:
             raise invalid(f"{where}.props", "expected an object")
-        props = pack(props)
+        props = pack(plain_value(props, f"{where}.props"))
     return _build(
         user_id,
         event_id,

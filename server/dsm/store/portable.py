@@ -6,9 +6,9 @@ the exact msgpack bytes in the database (fields ending in `B64`), so an import r
 bit for bit. Import validates the whole document first, then merges in one writer job (all or
 nothing) into the importing user, whatever user id the file came from: events by id (through
 `EventStore.append_job`, so rollups stay right), reports and historical snapshots by id (a copy for
-a second user of the same database gets a derived id), sessions by session id, real-time snapshots
-by (time, body), cache entries by address (newer wins), settings by `updatedAt` (newer wins), cache
-counters by taking the larger.
+a second user of the same database gets a derived id), edits by id (likewise), sessions by session id,
+real-time snapshots by (time, body), cache entries by address (newer wins), settings by `updatedAt` (newer
+wins), cache counters by taking the larger.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ import gzip
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dsm.errors import DsmError, invalid
+from dsm.store import edits as edit_store
 from dsm.store.codec import unpack
 from dsm.store.events import EventRow, EventStore, parse_events
-from dsm.validate import Obj, as_list, as_object, integer, is_number, number, string
+from dsm.store.settings import check_overrides
+from dsm.validate import Obj, as_list, as_object, integer, number, plain_value, string, timestamp
 
 FORMAT = "datastore-manager-pro/export"
 VERSION = 1
@@ -39,6 +41,7 @@ STORES = (
     "reports",
     "settings",
     "historical",
+    "edits",
 )
 EVENT_COLUMNS = (
     "event_id, ts, kind, name, datastore, scope, key, latency_ms, size, ok, error_code, message, feature, view,"
@@ -46,6 +49,8 @@ EVENT_COLUMNS = (
 )
 EVENT_FIELDS = ("datastore", "scope", "key", "latencyMs", "size", "ok", "errorCode", "message", "feature", "view")
 COUNTER_FIELDS = ("hits", "misses", "puts", "expired", "bytesWritten")
+# An edit's optional fields in a document, in the order of `edit_store.Edit` after `ok`.
+EDIT_OPTIONAL = ("version", "errorCode", "message", "undoes", "beforeB64", "afterB64", "beforeSize", "afterSize")
 CHUNK = 2000
 
 Progress = Callable[[str, int, int], None]  # (store, rows done, rows in that store)
@@ -120,6 +125,7 @@ def export_user(conn: sqlite3.Connection, user_id: int, now: float, server_versi
                     (user_id,),
                 )
             ],
+            "edits": _export_edits(conn, user_id),
         }
     finally:
         conn.execute("COMMIT")
@@ -144,6 +150,18 @@ def _export_events(conn: sqlite3.Connection, user_id: int) -> list[Obj]:
             event["propsB64"] = _b64(row[14])
         event["receivedAt"] = row[15]
         out.append(event)
+    return out
+
+
+def _export_edits(conn: sqlite3.Connection, user_id: int) -> list[Obj]:
+    out = []
+    for row in conn.execute(f"SELECT {edit_store.COLUMNS} FROM edits WHERE user_id = ? ORDER BY seq", (user_id,)):
+        edit = edit_store.from_row(tuple(row))
+        item: Obj = {**edit.list_item(), "recordedAt": edit.recorded_at}
+        values = (edit.version, edit.error_code, edit.message, edit.undoes, _b64(edit.before), _b64(edit.after))
+        values += (edit.before_size, edit.after_size)
+        item.update({name: value for name, value in zip(EDIT_OPTIONAL, values, strict=True) if value is not None})
+        out.append(item)
     return out
 
 
@@ -182,9 +200,18 @@ class Parsed:
     reports: list[tuple[Any, ...]] = field(default_factory=list)
     settings: tuple[bytes, float] | None = None
     historical: list[tuple[Any, ...]] = field(default_factory=list)
+    edits: list[tuple[Any, ...]] = field(default_factory=list)
 
     def total(self) -> int:
-        lists = (self.events, self.sessions, self.realtime, self.cache_entries, self.reports, self.historical)
+        lists = (
+            self.events,
+            self.sessions,
+            self.realtime,
+            self.cache_entries,
+            self.reports,
+            self.historical,
+            self.edits,
+        )
         return sum(len(rows) for rows in lists) + int(self.counters is not None) + int(self.settings is not None)
 
 
@@ -199,12 +226,12 @@ def _blob(obj: Obj, key: str, path: str, *, want_dict: bool = True) -> bytes:
         raise invalid(f"{path}.{key}", "not base64 of msgpack data") from None
     if want_dict and not isinstance(value, dict):
         raise invalid(f"{path}.{key}", "expected an encoded object")
+    plain_value(value, f"{path}.{key}")  # what it holds is sent back as JSON one day (a report, a snapshot)
     return blob
 
 
 def _ts(obj: Obj, key: str, path: str, *, required: bool = True) -> float | None:
-    value = number(obj, key, path, required=required, minimum=0)
-    return None if value is None else float(value)
+    return timestamp(obj, key, path, required=required)
 
 
 def _opt_int(obj: Obj, key: str, path: str) -> int | None:
@@ -250,13 +277,16 @@ def parse_document(raw: Any, user_id: int, path: str = "data") -> Parsed:
     ]
     if stores.get("settings") is not None:
         settings = as_object(stores["settings"], f"{p}.settings")
-        parsed.settings = (
-            _blob(settings, "overridesB64", f"{p}.settings"),
-            _ts(settings, "updatedAt", f"{p}.settings") or 0.0,
-        )
+        overrides = _blob(settings, "overridesB64", f"{p}.settings")
+        check_overrides(unpack(overrides), f"{p}.settings.overridesB64")
+        parsed.settings = (overrides, _ts(settings, "updatedAt", f"{p}.settings") or 0.0)
     parsed.historical = [
         _parse_historical(as_object(s, f"{p}.historical[{i}]"), f"{p}.historical[{i}]")
         for i, s in enumerate(as_list(stores.get("historical", []), f"{p}.historical"))
+    ]
+    parsed.edits = [
+        _parse_edit(as_object(s, f"{p}.edits[{i}]"), f"{p}.edits[{i}]").row()
+        for i, s in enumerate(as_list(stores.get("edits", []), f"{p}.edits"))
     ]
     return parsed
 
@@ -290,9 +320,7 @@ def _parse_session(obj: Obj, path: str) -> tuple[Any, ...]:
 
 
 def _parse_realtime(obj: Obj, path: str) -> tuple[Any, ...]:
-    session_time = obj.get("sessionTime")
-    if session_time is not None and not is_number(session_time):
-        raise invalid(f"{path}.sessionTime", "expected a number")
+    session_time = number(obj, "sessionTime", path, required=False)
     return (_ts(obj, "ts", path), session_time, _blob(obj, "bodyB64", path))
 
 
@@ -331,6 +359,34 @@ def _parse_historical(obj: Obj, path: str) -> tuple[Any, ...]:
     )
 
 
+def _parse_edit(obj: Obj, path: str) -> edit_store.Edit:
+    op = string(obj, "op", path)
+    if op not in edit_store.OPS:
+        raise invalid(f"{path}.op", f"expected one of {', '.join(edit_store.OPS)}")
+    ok = obj.get("ok")
+    if not isinstance(ok, bool):
+        raise invalid(f"{path}.ok", "expected a boolean")
+    names = [string(obj, k, path, min_len=1, max_len=edit_store.NAME_LIMIT) for k in ("datastore", "scope", "key")]
+    blobs = [
+        _blob(obj, k, path, want_dict=False) if obj.get(k) is not None else None for k in ("beforeB64", "afterB64")
+    ]
+    return edit_store.Edit(
+        string(obj, "id", path, min_len=1, max_len=edit_store.ID_LIMIT) or "",
+        _ts(obj, "ts", path) or 0.0,
+        *(n or "" for n in names),
+        op or "",
+        ok,
+        string(obj, "version", path, required=False, max_len=edit_store.VERSION_LIMIT),
+        _opt_int(obj, "errorCode", path),
+        string(obj, "message", path, required=False, max_len=edit_store.MESSAGE_LIMIT),
+        string(obj, "undoes", path, required=False, min_len=1, max_len=edit_store.ID_LIMIT),
+        *blobs,
+        integer(obj, "beforeSize", path, required=False, minimum=0),
+        integer(obj, "afterSize", path, required=False, minimum=0),
+        _ts(obj, "recordedAt", path) or 0.0,
+    )
+
+
 # ---------------------------------------------------------------------------------------------- import
 
 
@@ -351,6 +407,7 @@ def import_job(
             ("reports", parsed.reports, _put_report),
             ("settings", [parsed.settings] if parsed.settings else [], _put_settings),
             ("historical", parsed.historical, _put_historical),
+            ("edits", parsed.edits, _put_edit),
         ]
         for name, rows, put in steps:
             added[name] = 0
@@ -480,6 +537,14 @@ def _put_historical(conn: sqlite3.Connection, user_id: int, row: tuple[Any, ...]
     return snapshot_id is not None
 
 
+def _put_edit(conn: sqlite3.Connection, user_id: int, row: tuple[Any, ...]) -> bool:
+    edit = edit_store.from_row(row)
+    edit_id = _free_id(conn, "edits", user_id, edit.id)
+    if edit_id is not None:
+        edit_store.insert(conn, user_id, replace(edit, id=edit_id))
+    return edit_id is not None
+
+
 # ------------------------------------------------------------------------------------------------ files
 
 
@@ -501,6 +566,6 @@ def read_file(path: Path) -> Any:
 
 def known_users(conn: sqlite3.Connection) -> list[int]:
     """Every user id that has data in any store, ascending."""
-    tables = ("events", "sessions", "settings", "reports", "historical_snapshots", "cache_entries")
+    tables = ("events", "sessions", "settings", "reports", "historical_snapshots", "cache_entries", "edits")
     union = " UNION ".join(f"SELECT DISTINCT user_id FROM {t}" for t in tables)
     return [row[0] for row in conn.execute(f"SELECT user_id FROM ({union}) ORDER BY user_id")]

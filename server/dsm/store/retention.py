@@ -13,6 +13,7 @@ AGED_TABLES: list[tuple[str, str, str]] = [
     ("reports", "reports", "created_at"),
     ("historical", "historical_snapshots", "created_at"),
     ("cache", "cache_entries", "cached_at"),
+    ("edits", "edits", "ts"),
 ]
 
 

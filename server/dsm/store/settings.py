@@ -146,6 +146,16 @@ def validate_patch(raw: Any) -> Settings:
     return clean
 
 
+def check_overrides(raw: Any, path: str) -> None:
+    """Stored overrides from elsewhere (an import): every section an object, every known setting a valid value.
+    Unknown sections and keys pass: reading drops them (`_effective`), as it does for settings since removed."""
+    for section, values in as_object(raw, path).items():
+        specs = SCHEMA.get(section, {})
+        for key, value in as_object(values, f"{path}.{section}").items():
+            if key in specs:
+                specs[key].check(value, f"{path}.{section}.{key}")
+
+
 def merge(base: Settings, patch: Settings) -> Settings:
     merged = copy.deepcopy(base)
     for section, values in patch.items():

@@ -1,8 +1,12 @@
 """The single SQLite writer: a thread that runs queued jobs, many requests' jobs per transaction.
 
 Each job runs inside its own SAVEPOINT, so a job that fails is rolled back alone and the others in
-the same transaction still commit. A job's future resolves only after COMMIT returned, which is what
-lets the link acknowledge events only once they are on disk.
+the same transaction still commit. Work the jobs defer (rollups) runs once for all of them before COMMIT;
+if that fails, the transaction is rolled back and run again with each job's deferred work inside the
+job's own savepoint, so only the job whose work fails is refused. A job's future resolves only after
+COMMIT returned, which is what lets the link acknowledge events only once they are on disk.
+
+A job may therefore run twice: it must act only through the connection it is given.
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ class Writer:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a transaction (approximate while the writer runs)."""
+        return self._queue.qsize()
 
     async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
         if self._closed:
@@ -100,7 +109,10 @@ class Writer:
             for pending in self._late_arrivals(MAX_JOBS_PER_TRANSACTION - len(batch)):
                 batch.append(pending)
                 outcomes.append(self._run_job(conn, pending))
-            conn.run_deferred()
+            try:
+                conn.run_deferred()
+            except Exception as exc:
+                outcomes = self._rerun_alone(conn, outcomes, exc)
             conn.execute("COMMIT")
         except Exception as exc:  # the transaction itself failed: nothing in it is on disk
             log.exception("transaction of %d jobs failed", len(batch))
@@ -131,12 +143,29 @@ class Writer:
             room -= 1
             yield item  # type: ignore[misc]
 
+    def _rerun_alone(
+        self, conn: WriterConnection, outcomes: list[tuple[_Pending, bool, Any]], failure: Exception
+    ) -> list[tuple[_Pending, bool, Any]]:
+        """The shared deferred work failed: start the transaction again, each job's deferred work in its own
+        savepoint, so the job it belongs to fails alone. Jobs that failed the first time changed nothing and keep
+        their answer."""
+        log.warning("deferred work of %d jobs failed (%r); running them one by one", len(outcomes), failure)
+        conn.execute("ROLLBACK")
+        conn.deferred.clear()
+        conn.execute("BEGIN IMMEDIATE")
+        return [
+            self._run_job(conn, pending, alone=True) if ok else (pending, ok, value) for pending, ok, value in outcomes
+        ]
+
     @staticmethod
-    def _run_job(conn: WriterConnection, pending: _Pending) -> tuple[_Pending, bool, Any]:
+    def _run_job(conn: WriterConnection, pending: _Pending, *, alone: bool = False) -> tuple[_Pending, bool, Any]:
+        """Run one job in its savepoint; `alone` runs the work it defers there too, instead of with the others'."""
         conn.execute("SAVEPOINT job")
         deferred_before = {key: len(items) for key, (_work, items) in conn.deferred.items()}
         try:
             result = pending.job(conn)
+            if alone:
+                conn.run_deferred()
         except Exception as exc:
             # Work the failed job deferred is rolled back with it.
             for key in list(conn.deferred):

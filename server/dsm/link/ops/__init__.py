@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from dsm.link.context import Handler
-from dsm.link.ops import analytics, cache, data, events, history, report_generate, reports, settings, status
+from dsm.link.ops import (
+    analytics,
+    cache,
+    data,
+    edits,
+    events,
+    history,
+    report_generate,
+    reports,
+    settings,
+    status,
+)
 
 OPS: dict[str, Handler] = {
     **events.OPS,
@@ -15,4 +26,5 @@ OPS: dict[str, Handler] = {
     **history.OPS,
     **data.OPS,
     **status.OPS,
+    **edits.OPS,
 }

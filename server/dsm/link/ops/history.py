@@ -7,7 +7,7 @@ from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.analytics import current
 from dsm.reports import snapshot as figures
 from dsm.store import historical as store
-from dsm.validate import as_object, number, only_keys, string, window
+from dsm.validate import as_object, only_keys, plain_value, string, timestamp, window
 
 CATEGORY_LIMIT = 64
 DAY = 86400.0
@@ -15,8 +15,8 @@ DAY = 86400.0
 
 def _period(body: Body, stamp: float) -> tuple[float, float]:
     """`from`/`to` of the snapshot's metrics; by default today (UTC) up to `stamp`."""
-    start = number(body, "from", "", required=False, minimum=0)
-    end = number(body, "to", "", required=False, minimum=0)
+    start = timestamp(body, "from", "", required=False)
+    end = timestamp(body, "to", "", required=False)
     if (start is None) != (end is None):
         raise invalid("to" if end is None else "from", "give both from and to, or neither")
     if start is None or end is None:
@@ -45,7 +45,7 @@ async def snapshot(ctx: OpContext, body: Body) -> Body:
     elif "from" in body:
         raise invalid("from", "a snapshot with its own body has no period")
     else:
-        content = as_object(body.get("body"), "body")
+        content = plain_value(as_object(body.get("body"), "body"), "body")
     snap = store.new_snapshot(label, category, stamp, content)
     await ctx.services.db.write(store.save_job(ctx.user_id, snap))
     return {"snapshot": snap.header()}
