@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,7 @@ from aiohttp import web
 
 from dsm.app import PORT, make_app
 from dsm.config import ServerConfig
+from dsm.serve_process import start_serve
 
 # Noon UTC of a fixed day: tests never depend on today's date, and a test's few seconds never cross midnight.
 FIXED_NOW = 1_781_524_800.0  # 2026-06-15T12:00:00Z
@@ -112,3 +117,35 @@ def section_rows(body: dict[str, Any], section_id: str) -> list[dict[str, Any]]:
 def fact_values(items: list[dict[str, Any]]) -> dict[str, Any]:
     """name -> value of a list of facts (a facts section's items or a finding's facts)."""
     return {item["name"]: item["value"] for item in items}
+
+
+# ---- the real `dsm` as a process: for behaviour that is about the process (exit status, stderr, signals)
+
+DSM = (sys.executable, "-m", "dsm")
+SERVE_LINE = re.compile(r"listening on ws://127\.0\.0\.1:(\d+)/ws")
+
+
+def run_dsm(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*DSM, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def one_line_fault(result: subprocess.CompletedProcess[str]) -> str:
+    """The single line a failed command printed on stderr (log lines aside); no traceback allowed."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(("dsm ", "dsm:"))]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+async def start_dsm_serve(db_path: Path, *extra: str) -> tuple[asyncio.subprocess.Process, int]:
+    """`dsm serve --port 0` in its own process; returns it with the port it announced."""
+    proc, url, _line = await start_serve(db_path, *extra)
+    match = SERVE_LINE.search(f"listening on {url}")
+    assert match, url
+    return proc, int(match.group(1))
+
+
+async def stop_process(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()

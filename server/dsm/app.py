@@ -13,6 +13,7 @@ from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
 from dsm.link.socket import LinkSocket
 from dsm.reports.http import add_routes as add_report_routes
+from dsm.reports.pool import ReportPool
 from dsm.scheduler import scheduler_context
 from dsm.security import make_guard
 from dsm.services import Services
@@ -47,8 +48,10 @@ def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         db = await Database.open(config.db_path, config.clock)
         events = EventStore([rollups.observe], config.clock)
-        app[SERVICES] = Services(config=config, db=db, events=events)
+        reports = ReportPool(config.report_workers)
+        app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
         yield
+        await reports.close()
         await db.close()  # commits whatever the writer still holds
 
     return services_ctx

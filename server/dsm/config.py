@@ -43,6 +43,8 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     # Seconds between runs of the background schedule (retention, automatic reports); 0 disables it.
     schedule_interval: float = 60.0
+    # Reports computed or rendered at once; more requests wait their turn (see dsm.reports.pool).
+    report_workers: int = 2
     # Every timestamp the companion makes comes from here; tests and the plugin's test bed pass their own.
     clock: Clock = field(default=system_clock, compare=False)
 

@@ -29,12 +29,20 @@ class DsmError(Exception):
         self.message = message
         self.extra = extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a report process, it crosses back by pickling (Exception's default loses `code`).
+        return (_rebuild, (self.code, self.message, self.extra))
+
     @property
     def retry(self) -> bool:
         return self.code in RETRYABLE
 
     def to_wire(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "retry": self.retry, **self.extra}
+
+
+def _rebuild(code: ErrorCode, message: str, extra: dict[str, Any]) -> DsmError:
+    return DsmError(code, message, **extra)
 
 
 def invalid(path: str, problem: str) -> DsmError:

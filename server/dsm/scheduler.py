@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from dsm.clock import Clock
+from dsm.reports.pool import ReportPool
 from dsm.reports.runner import generate_and_save
 from dsm.store.codec import unpack
 from dsm.store.database import Database
@@ -50,9 +51,10 @@ class TickResult:
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, pool: ReportPool | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.pool = pool  # the server's report pool: automatic reports wait their turn like the others
 
     async def tick(self) -> TickResult:
         """One pass over every user; a failure is logged and does not stop the other work."""
@@ -93,7 +95,7 @@ class Scheduler:
             return None
         schedule = {"frequency": frequency, "from": start, "to": end}
         report = await generate_and_save(
-            self.db, user_id, SUMMARY, {"from": start, "to": end}, at, extra={"schedule": schedule}
+            self.db, user_id, SUMMARY, {"from": start, "to": end}, at, extra={"schedule": schedule}, pool=self.pool
         )
         log.info("generated %s summary %s for user %d", frequency, report.id, user_id)
         return report.id
@@ -131,7 +133,7 @@ def scheduler_context(services_key: web.AppKey[Any]) -> Callable[[web.Applicatio
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         services = app[services_key]
-        scheduler = Scheduler(services.db, services.clock)
+        scheduler = Scheduler(services.db, services.clock, services.reports)
         task = asyncio.create_task(scheduler.run(services.config.schedule_interval), name="dsm-scheduler")
         yield
         task.cancel()

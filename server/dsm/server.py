@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import sys
 from collections.abc import Callable
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from dsm import __version__
 from dsm.app import PORT, make_app
 from dsm.config import ServerConfig, is_loopback_host
+from dsm.exitcodes import Exit
 
 log = logging.getLogger(__name__)
+
+# WSAEADDRINUSE and WSAEACCES: how Windows says a port is taken (or reserved by another program).
+PORT_TAKEN_ERRNOS = frozenset({errno.EADDRINUSE, 10048, 10013})
+PROBE_TIMEOUT_S = 1.0  # a companion answers in milliseconds
 
 
 class RefusedToStart(Exception):
     """A configuration the server will not run with; the message says why and what to do."""
+
+    def __init__(self, message: str, exit_code: Exit = Exit.USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def check_bind(config: ServerConfig) -> None:
@@ -43,7 +56,10 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise RefusedToStart(await cannot_listen(config, exc), Exit.CANNOT_LISTEN) from None
         port = _bound_port(runner, config.port)
         app[PORT][0] = port
         on_ready(startup_line(config, port))
@@ -51,6 +67,49 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
         log.info("stopping: closing connections and committing pending writes")
     finally:
         await runner.cleanup()
+
+
+async def cannot_listen(config: ServerConfig, exc: OSError) -> str:
+    """Why the port cannot be had, in words that say what to do (and whether our own companion holds it)."""
+    where = f"{config.host}:{config.port}"
+    if exc.errno not in PORT_TAKEN_ERRNOS and getattr(exc, "winerror", None) not in PORT_TAKEN_ERRNOS:
+        return f"cannot listen on {where} ({exc.strerror or exc}): check --host and --port"
+    other = await companion_on(config)
+    if other is not None:
+        return (
+            f"port {config.port} is in use by another DataStore Manager Pro companion ({other}): the plugin can "
+            "use that one; stop it first, or pass --port N to run a second one"
+        )
+    finder = (
+        f"`netstat -ano | findstr :{config.port}`"
+        if sys.platform == "win32"
+        else f"`lsof -nP -iTCP:{config.port} -sTCP:LISTEN`"
+    )
+    return (
+        f"port {config.port} on {config.host} is in use by another program ({finder} shows which): "
+        "pass --port N to use another port, and give the plugin the same port in its Connection tab"
+    )
+
+
+async def companion_on(config: ServerConfig) -> str | None:
+    """`dsm <version>, database <path>` when a companion answers GET /api/status on the port, else None."""
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "", "::") else config.host
+    host = f"[{host}]" if ":" in host else host
+    headers = {"Authorization": f"Bearer {config.token}"} if config.token else {}
+    try:
+        timeout = aiohttp.ClientTimeout(total=PROBE_TIMEOUT_S)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(f"http://{host}:{config.port}/api/status", headers=headers) as response,
+        ):
+            status: Any = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+    if not isinstance(status, dict) or "version" not in status:
+        return None
+    database = status.get("database")
+    path = database.get("path") if isinstance(database, dict) else None
+    return f"dsm {status['version']}" + (f", database {path}" if path else "")
 
 
 def _bound_port(runner: web.AppRunner, fallback: int) -> int:

@@ -9,6 +9,7 @@ from dsm import __version__
 from dsm.clock import Clock
 from dsm.config import ServerConfig
 from dsm.link.hub import Hub
+from dsm.reports.pool import ReportPool
 from dsm.store.database import Database
 from dsm.store.events import EventStore
 
@@ -18,6 +19,7 @@ class Services:
     config: ServerConfig
     db: Database
     events: EventStore
+    reports: ReportPool
     hub: Hub = field(default_factory=Hub)
     version: str = __version__
     started_monotonic: float = field(default_factory=time.monotonic)

@@ -12,6 +12,7 @@ import pytest
 
 from dsm.cli import build_parser
 from dsm.link.client import LinkClient
+from dsm.serve_process import start_serve
 from support import event, rows
 
 LINE = re.compile(r"^dsm (\S+) listening on ws://127\.0\.0\.1:(\d+)/ws .*database (.+)$")
@@ -39,24 +40,12 @@ def test_serve_refuses_a_public_bind_without_token(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX; Windows uses Ctrl+C")
 async def test_sigterm_commits_pending_writes_and_closes_sockets_with_a_reason(tmp_path):
     db = tmp_path / "serve.sqlite3"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "dsm",
-        "serve",
-        "--port",
-        "0",
-        "--db",
-        str(db),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    proc, url, line = await start_serve(db)
     try:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
         match = LINE.match(line)
         assert match, line
         assert match.group(3) == str(db)
-        client = await LinkClient.connect(f"ws://127.0.0.1:{match.group(2)}/ws")
+        client = await LinkClient.connect(url)
         await client.hello(1)
         # many appends in flight, then stop: each one acknowledged must be on disk
         ids = [

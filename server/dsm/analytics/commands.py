@@ -8,19 +8,18 @@ import time
 from pathlib import Path
 
 from dsm.config import default_db_path
+from dsm.exitcodes import Exit
 
 
 def _rebuild(args: argparse.Namespace) -> int:
     from dsm.analytics import rollups
     from dsm.clock import system_clock
-    from dsm.store.connection import open_connection
-    from dsm.store.migrations import migrate
+    from dsm.store.database import open_migrated
 
     path = args.db or default_db_path()
     started = time.monotonic()
-    conn = open_connection(path)
+    conn = open_migrated(path, system_clock())  # checked first; a new file or an older schema gets its tables
     try:
-        migrate(conn, system_clock())  # a new file or an older schema gets its tables first
 
         def progress(done: int, total: int) -> None:
             print(f"\rrebuilding rollups: {done:,}/{total:,} events", end="", file=sys.stderr, flush=True)
@@ -29,6 +28,11 @@ def _rebuild(args: argparse.Namespace) -> int:
         try:
             read = rollups.rebuild(conn, system_clock(), progress)
             conn.execute("COMMIT")
+        except KeyboardInterrupt:
+            conn.execute("ROLLBACK")
+            print(file=sys.stderr)
+            print("dsm rollups: interrupted: the rollups are unchanged (rolled back)", file=sys.stderr)
+            return Exit.INTERRUPTED
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -90,7 +90,12 @@ class LinkClient:
         """The whole reply envelope."""
         rid = str(next(self._ids))
         future = self.expect(rid)
-        await self.send(op, body, rid)
+        try:
+            await self.send(op, body, rid)
+        except BaseException:
+            self._waiting.pop(rid, None)  # never sent: nobody will wait for its reply
+            future.cancel()
+            raise
         return await asyncio.wait_for(future, timeout)
 
     async def call(self, op: str, body: Any = None, timeout: float = 30.0) -> dict[str, Any]:

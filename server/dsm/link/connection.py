@@ -43,6 +43,10 @@ class Connection:
         self._binary_pushes = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._refused_in_a_row = 0
+        # Pushes not yet on the socket, newest body per name: a client that reads slowly gets the latest state
+        # once it catches up, and never makes the connection that caused the push wait for it.
+        self._pushes: dict[str, dict[str, Any]] = {}
+        self._pusher: asyncio.Task[None] | None = None
 
     async def serve(self) -> None:
         async for msg in self.ws:
@@ -64,7 +68,16 @@ class Connection:
         await self.ws.close(code=code, message=reason.encode())
 
     async def push(self, name: str, body: dict[str, Any]) -> None:
-        await self._send({"push": name, "body": body}, self._binary_pushes)
+        """Queue a push and return at once (replacing an unsent push of the same name)."""
+        self._pushes.pop(name, None)
+        self._pushes[name] = body
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.create_task(self._send_pushes())
+
+    async def _send_pushes(self) -> None:
+        while self._pushes:
+            name = next(iter(self._pushes))
+            await self._send({"push": name, "body": self._pushes.pop(name)}, self._binary_pushes)
 
     async def _on_frame(self, frame: str | bytes, binary: bool) -> None:
         try:
@@ -178,5 +191,5 @@ class Connection:
                 await self.ws.send_bytes(data)
             else:
                 await self.ws.send_str(data)
-        except (ConnectionResetError, RuntimeError) as exc:
+        except (ConnectionError, RuntimeError) as exc:  # the client went away while its reply waited
             log.debug("reply dropped, connection closing: %s", exc)

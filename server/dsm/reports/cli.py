@@ -10,30 +10,50 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from dsm import __version__
 from dsm.clock import Clock, system_clock
 from dsm.config import default_db_path
 from dsm.errors import DsmError
+from dsm.exitcodes import Exit, epilog
 from dsm.reports.export import EXPORTERS, export
-from dsm.reports.runner import generate_and_save, parse_when
+from dsm.reports.runner import compute, parse_when
 from dsm.store import portable
 from dsm.store import reports as store
 from dsm.store.database import Database
 from dsm.store.events import EventStore
 from dsm.validate import Window
 
+T = TypeVar("T")
+
 
 class CliError(Exception):
     """A problem to print as `dsm <command>: <message>` with exit status `status`."""
 
-    def __init__(self, message: str, status: int = 2) -> None:
+    def __init__(self, message: str, status: int = Exit.USAGE) -> None:
         super().__init__(message)
         self.status = status
+
+
+class Interrupted(Exception):
+    """Ctrl+C stopped a command; the message says what was done (instead of a KeyboardInterrupt traceback)."""
+
+
+async def outlive_interrupt(work: Awaitable[T], on_interrupt: Callable[[], None] = lambda: None) -> tuple[T, bool]:
+    """Await `work` to its end even when Ctrl+C comes meanwhile (then `on_interrupt()` is called first, which may
+    ask the work to stop early): a write handed to the writer finishes or rolls back, so the outcome is known.
+    Returns (result, whether Ctrl+C came)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task), False
+    except asyncio.CancelledError:
+        on_interrupt()
+        return await task, True
 
 
 def event_store(clock: Clock = system_clock) -> EventStore:
@@ -55,11 +75,18 @@ def _run(args: argparse.Namespace, work: Callable[[Database, argparse.Namespace]
     try:
         return asyncio.run(main())
     except CliError as exc:
-        print(f"dsm {args.command}: {exc}", file=sys.stderr)
-        return exc.status
+        return _fail(args, str(exc), exc.status)
     except DsmError as exc:
-        print(f"dsm {args.command}: {exc.message}", file=sys.stderr)
-        return 1 if exc.code == "not_found" else 2
+        return _fail(args, exc.message, Exit.NOT_FOUND if exc.code == "not_found" else Exit.USAGE)
+    except Interrupted as exc:
+        return _fail(args, f"interrupted: {exc}", Exit.INTERRUPTED)
+
+
+def _fail(args: argparse.Namespace, message: str, status: int) -> int:
+    command = f"{args.command} {args.action}" if args.command == "report" else args.command
+    newline = "\n" if status == Exit.INTERRUPTED else ""  # Ctrl+C may have cut a progress line
+    print(f"{newline}dsm {command}: {message}", file=sys.stderr)
+    return status
 
 
 async def pick_user(db: Database, wanted: int | None, fallback: int | None = None) -> int:
@@ -107,8 +134,15 @@ def build_options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _generate(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
-    report = await generate_and_save(db, user_id, args.type, build_options(args), db.clock())
-    print(f"{report.id}\t{report.type}\t{report.title}")
+    options = build_options(args)
+    try:
+        report = await compute(db, user_id, args.type, options, db.clock())
+    except asyncio.CancelledError:
+        raise Interrupted("no report saved") from None
+    saved, interrupted = await outlive_interrupt(db.write(store.save_job(user_id, report)))
+    if interrupted:
+        raise Interrupted(f"the report was saved before stopping: {saved.id}")
+    print(f"{saved.id}\t{saved.type}\t{saved.title}")
     return 0
 
 
@@ -171,37 +205,82 @@ class TextProgress:
 async def _export(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
     at = db.clock()
-    document = await db.read(lambda c: portable.export_user(c, user_id, at, __version__))
+    nothing = f"nothing written to {args.output}"
+    try:
+        document = await db.read(lambda c: portable.export_user(c, user_id, at, __version__))
+    except asyncio.CancelledError:
+        raise Interrupted(nothing) from None
     counts = document["counts"]
     progress = TextProgress("export", sum(counts.values()))
     for name, count in counts.items():
         progress.update(name, count, count)
     progress.close()
-    size = await asyncio.to_thread(portable.write_file, document, args.output)
-    print(f"exported {sum(counts.values())} rows of user {user_id} to {args.output} ({size} bytes)")
+    stop = threading.Event()
+    try:
+        size, interrupted = await outlive_interrupt(
+            asyncio.to_thread(portable.write_file, document, args.output, stop), stop.set
+        )
+    except portable.WriteStopped:
+        raise Interrupted(nothing) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}", Exit.UNWRITABLE) from None
+    done = f"exported {sum(counts.values())} rows of user {user_id} to {args.output} ({size} bytes)"
+    if interrupted:
+        raise Interrupted(f"the export had finished: {done}")
+    print(done)
     return 0
 
 
-async def _import(db: Database, args: argparse.Namespace) -> int:
+def _import_command(args: argparse.Namespace) -> int:
+    """Read the file before opening the database: a file that is no export changes nothing, creates nothing."""
     try:
-        document = await asyncio.to_thread(portable.read_file, args.file)
-    except (OSError, ValueError) as exc:
-        raise CliError(f"cannot read {args.file}: {exc}") from None
-    source = document.get("source", {}).get("userId") if isinstance(document, dict) else None
-    user_id = await pick_user(db, args.user, source if isinstance(source, int) else None)
-    parsed = portable.parse_document(document, user_id)
+        document = portable.read_file(args.file)
+    except portable.UnreadableFile as exc:
+        return _fail(args, str(exc), Exit.USAGE)
+    except OSError as exc:
+        return _fail(args, f"cannot read {args.file}: {exc.strerror or exc}", Exit.USAGE)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted: nothing imported", Exit.INTERRUPTED)
+    return _run(args, lambda db, a: _import(db, a, document))
+
+
+async def _import(db: Database, args: argparse.Namespace, document: dict[str, Any]) -> int:
+    source = document.get("source")
+    source_user = source.get("userId") if isinstance(source, dict) else None
+    user_id = await pick_user(db, args.user, source_user if isinstance(source_user, int) else None)
+    try:
+        parsed = portable.parse_document(document, user_id)
+    except DsmError as exc:
+        raise CliError(f"{args.file} is not a valid export: {exc.message}") from None
     progress = TextProgress("import", parsed.total())
+    stop = threading.Event()
+
+    def progress_or_stop(store: str, done: int, total: int) -> None:
+        if stop.is_set():  # in the writer's thread: the job fails, its savepoint is rolled back
+            raise ImportStopped
+        progress.update(store, done, total)
+
+    job = portable.import_job(user_id, parsed, event_store(db.clock), progress_or_stop)
     try:
-        result = await db.write(portable.import_job(user_id, parsed, event_store(db.clock), progress.update))
+        result, interrupted = await outlive_interrupt(db.write(job), stop.set)
+    except ImportStopped:
+        raise Interrupted(f"nothing imported into user {user_id} (stopped and rolled back)") from None
     finally:
         progress.close()
     added, skipped = result["imported"], result["skipped"]
     details = ", ".join(f"{k} {added[k]}" for k in added if added[k] or skipped[k])
-    print(
+    done = (
         f"imported into user {user_id}: {sum(added.values())} new, {sum(skipped.values())} already present"
         f"{' (' + details + ')' if details else ''}"
     )
+    if interrupted:
+        raise Interrupted(f"the import had finished: {done}")
+    print(done)
     return 0
+
+
+class ImportStopped(Exception):
+    """Raised inside the import job when Ctrl+C asked it to stop."""
 
 
 def _add_common(parser: argparse.ArgumentParser, user: bool = True) -> None:
@@ -243,12 +322,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     _add_common(show)
     show.set_defaults(func=lambda a: _run(a, _show))
 
-    exp = sub.add_parser("export", help="export all of a user's data to a portable file (gzip'd JSON)")
+    exp = sub.add_parser(
+        "export",
+        help="export all of a user's data to a portable file (gzip'd JSON)",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     exp.add_argument("-o", "--output", type=Path, required=True, help="file to write, e.g. backup.dsm.json.gz")
     _add_common(exp)
     exp.set_defaults(func=lambda a: _run(a, _export))
 
-    imp = sub.add_parser("import", help="merge a file made by `dsm export` into a user's data")
+    imp = sub.add_parser(
+        "import",
+        help="merge a file made by `dsm export` into a user's data",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     imp.add_argument("file", type=Path)
     _add_common(imp)
-    imp.set_defaults(func=lambda a: _run(a, _import))
+    imp.set_defaults(func=_import_command)

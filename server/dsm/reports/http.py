@@ -27,7 +27,7 @@ from dsm.validate import Window, in_int64
 
 log = logging.getLogger(__name__)
 
-STATUS = {"invalid_body": 400, "not_found": 404, "too_large": 413, "unauthorized": 403}
+STATUS = {"invalid_body": 400, "not_found": 404, "too_large": 413, "unauthorized": 403, "rate_limited": 503}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -108,7 +108,7 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
         report = await services_of(request).db.read(lambda c: store.get(c, user_id, report_id))
         if report is None:
             raise not_found(f"no report with id {report_id} for user {user_id}")
-        exported = export(report, fmt)
+        exported = await services_of(request).reports.run(export, report, fmt)
         content_type, _, charset = exported.mime.partition("; charset=")
         response = web.Response(text=exported.content, content_type=content_type, charset=charset or "utf-8")
         disposition = "attachment" if fmt == "csv" or request.query.get("download") else "inline"
@@ -124,7 +124,9 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
             raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
         report_type = _report_type(str(fields.get("type") or ""), required=True) or ""
         options = _options(fields, is_form)
-        report = await generate_and_save(services.db, user_id, report_type, options, services.clock())
+        report = await generate_and_save(
+            services.db, user_id, report_type, options, services.clock(), pool=services.reports
+        )
         if is_form:
             raise web.HTTPSeeOther(f"/api/reports/{report.id}.html?user={user_id}")
         return web.json_response({"report": report.header(), "user": user_id}, status=201)

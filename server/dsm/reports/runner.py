@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from dsm.reports.engine import generate_report
+from dsm.reports.pool import ReportPool
 from dsm.store.database import Database
 from dsm.store.reports import Report, save_job
+
+
+async def compute(
+    db: Database, user_id: int, report_type: str, options: dict[str, Any], now: float, pool: ReportPool | None = None
+) -> Report:
+    """Build a report (not saved) off the event loop: in `pool` when given (the server's bounded pool of
+    processes), else in a worker thread (the command line). Invalid options raise `invalid_body`."""
+    if pool is None:
+        return await db.read(lambda conn: generate_report(conn, user_id, report_type, options, now))
+    job = partial(generate_report, user_id=user_id, report_type=report_type, options=options, now=now)
+    return await pool.read(db.path, job)
 
 
 async def generate_and_save(
@@ -17,12 +30,13 @@ async def generate_and_save(
     options: dict[str, Any],
     now: float,
     extra: dict[str, Any] | None = None,
+    pool: ReportPool | None = None,
 ) -> Report:
-    """Build the report in a worker thread (invalid options raise `invalid_body`), then save it through the writer.
+    """`compute` the report, then save it through the writer.
 
     `extra` adds sections to the body before saving (the scheduler marks its reports this way).
     """
-    report = await db.read(lambda conn: generate_report(conn, user_id, report_type, options, now))
+    report = await compute(db, user_id, report_type, options, now, pool)
     if extra:
         report.body.update(extra)
     return await db.write(save_job(user_id, report))

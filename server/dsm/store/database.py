@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,10 +16,12 @@ import dsm.analytics.rollups
 import dsm.store.edits  # noqa: F401
 from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
-from dsm.store.migrations import migrate
+from dsm.store.health import open_fault, preflight, write_fault
+from dsm.store.migrations import latest_version, migrate
 from dsm.store.writer import Writer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -32,6 +35,7 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, clock: Clock = system_clock) -> Database:
+        """Check the file (raises `StoreFault` naming it, the file untouched), migrate it, start the writer."""
         await asyncio.to_thread(_migrate_file, path, clock())
         writer = Writer(path)
         writer.start()
@@ -40,7 +44,15 @@ class Database:
         return cls(path, writer, reader, clock)
 
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        return await self.writer.run(job)
+        """Run `job` in the writer; its result once committed. A full or unwritable disk is a `DsmError`."""
+        try:
+            return await self.writer.run(job)
+        except sqlite3.Error as exc:
+            fault = write_fault(self.path, exc)
+            if fault is None:
+                raise
+            log.warning("write refused: %s (%s)", exc, self.path)
+            raise fault from None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         async with self._reader.execute(sql, tuple(params)) as cursor:
@@ -53,7 +65,7 @@ class Database:
 
     async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run a synchronous read function on a fresh connection in a worker thread (for heavy reports)."""
-        return await asyncio.to_thread(_read_with, self.path, job)
+        return await asyncio.to_thread(read_file, self.path, job)
 
     def size_bytes(self) -> int:
         total = 0
@@ -68,15 +80,30 @@ class Database:
         await self._reader.close()
 
 
-def _migrate_file(path: Path, now: float) -> None:
-    conn = open_connection(path)
+def open_migrated(path: Path, now: float) -> sqlite3.Connection:
+    """A read-write connection to a checked, migrated file; `StoreFault` when the file cannot be used."""
+    preflight(path, latest_version())
+    try:
+        conn = open_connection(path)
+    except sqlite3.Error as exc:
+        raise open_fault(path, exc) or exc from None
     try:
         migrate(conn, now)
-    finally:
+    except sqlite3.Error as exc:
         conn.close()
+        raise open_fault(path, exc) or exc from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
-def _read_with(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+def _migrate_file(path: Path, now: float) -> None:
+    open_migrated(path, now).close()
+
+
+def read_file(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:
+    """`job(connection)` on a fresh read connection to `path`, in the calling thread (or report process)."""
     conn = open_connection(path, readonly=True)
     try:
         return job(conn)

@@ -17,7 +17,10 @@ import base64
 import binascii
 import gzip
 import json
+import os
 import sqlite3
+import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -548,20 +551,62 @@ def _put_edit(conn: sqlite3.Connection, user_id: int, row: tuple[Any, ...]) -> b
 # ------------------------------------------------------------------------------------------------ files
 
 
-def write_file(document: Obj, path: Path) -> int:
-    """Save as gzip-compressed UTF-8 JSON; returns the file size in bytes."""
+class UnreadableFile(ValueError):
+    """An import file that cannot be an export; the message names the file and what is wrong with it."""
+
+
+class WriteStopped(Exception):
+    """`write_file` was told to stop before the file was in place: nothing was written."""
+
+
+def write_file(document: Obj, path: Path, stop: threading.Event | None = None) -> int:
+    """Save as gzip-compressed UTF-8 JSON; returns the file size in bytes.
+
+    The bytes go to a `.partial` file first, renamed over `path` at the end: an existing file is never
+    left half-overwritten, and a `stop` set before the rename leaves nothing behind (`WriteStopped`).
+    """
     data = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
+        if stop is not None and stop.is_set():
+            raise WriteStopped(str(path))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path.stat().st_size
 
 
 def read_file(path: Path) -> Any:
-    """Read an export file, gzip-compressed or plain JSON."""
+    """Read an export file, gzip-compressed or plain JSON; `UnreadableFile` says what is wrong with it."""
     raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return json.loads(raw.decode("utf-8"))
+    gzipped = raw[:2] == b"\x1f\x8b"
+    if gzipped:
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError:
+            raise UnreadableFile(
+                f"{path} is a truncated gzip file (it ends before its compressed data does): "
+                "the copy or download was cut short; copy it again or export again"
+            ) from None
+        except (OSError, zlib.error) as exc:
+            raise UnreadableFile(f"{path} is a damaged gzip file ({exc}): copy it again or export again") from None
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if gzipped:
+            raise UnreadableFile(f"{path} is gzip but not an export: its content is not JSON ({exc})") from None
+        raise UnreadableFile(
+            f"{path} is not an export file: neither gzip nor JSON (it starts with bytes {raw[:8].hex(' ')}); "
+            "pass a file made by `dsm export`"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise UnreadableFile(
+            f'{path} is JSON but not a DataStore Manager Pro export (no "format": "{FORMAT}"); '
+            "pass a file made by `dsm export`"
+        )
+    return document
 
 
 def known_users(conn: sqlite3.Connection) -> list[int]:

@@ -115,7 +115,10 @@ class Writer:
                 outcomes = self._rerun_alone(conn, outcomes, exc)
             conn.execute("COMMIT")
         except Exception as exc:  # the transaction itself failed: nothing in it is on disk
-            log.exception("transaction of %d jobs failed", len(batch))
+            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_FULL"):
+                log.warning("transaction of %d jobs refused: the disk is full (%s)", len(batch), self._path)
+            else:
+                log.exception("transaction of %d jobs failed", len(batch))
             conn.deferred.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -167,6 +170,9 @@ class Writer:
             if alone:
                 conn.run_deferred()
         except Exception as exc:
+            if not conn.in_transaction:
+                # SQLite rolled the whole transaction back (it may, on a full disk): every job in it failed so.
+                raise
             # Work the failed job deferred is rolled back with it.
             for key in list(conn.deferred):
                 if key not in deferred_before:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from dsm.link.context import Body, Handler, OpContext
 from dsm.link.ops.settings import load as load_settings
 from dsm.store import portable
@@ -28,7 +30,8 @@ async def export_data(ctx: OpContext, body: Body) -> Body:
     """`{}` → `{"data": <export document>}` (format in docs/exports.md)."""
     only_keys(body, frozenset(), "")
     user_id, version, at = ctx.user_id, ctx.services.version, ctx.services.clock()
-    document = await ctx.services.db.read(lambda conn: portable.export_user(conn, user_id, at, version))
+    job = partial(portable.export_user, user_id=user_id, now=at, server_version=version)
+    document = await ctx.services.reports.read(ctx.services.db.path, job)  # a heavy read: in the report pool
     return {"data": document}
 
 

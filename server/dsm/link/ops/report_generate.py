@@ -15,7 +15,10 @@ async def generate(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("type", "options")), "")
     report_type = choice(body, "type", "", REPORT_TYPES) or ""
     options = validate_options(report_type, body.get("options"))
-    report = await generate_and_save(ctx.services.db, ctx.user_id, report_type, options, ctx.services.clock())
+    services = ctx.services
+    report = await generate_and_save(
+        services.db, ctx.user_id, report_type, options, services.clock(), pool=services.reports
+    )
     return {"report": report.to_wire()}
 
 

@@ -43,7 +43,9 @@ async def delete(ctx: OpContext, body: Body) -> Body:
 async def export_report(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("id", "format")), "")
     fmt = choice(body, "format", "", tuple(EXPORTERS)) or "json"
-    return export(await fetch(ctx, body), fmt).to_wire()
+    report = await fetch(ctx, body)
+    # Rendering (HTML charts above all) is report work: in the bounded pool, off the event loop.
+    return (await ctx.services.reports.run(export, report, fmt)).to_wire()
 
 
 OPS: dict[str, Handler] = {

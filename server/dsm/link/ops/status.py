@@ -20,6 +20,7 @@ async def server_status(services: Services, user_id: int | None = None) -> dict[
         "database": {"path": str(services.db.path), "bytes": services.db.size_bytes()},
         "rows": rows,
         "writer": {"transactions": services.db.writer.transactions, "jobs": services.db.writer.jobs},
+        "reportQueue": services.reports.snapshot(),
     }
 
 
