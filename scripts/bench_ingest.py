@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from dsm.link.client import LinkClient
+from dsm.serve_process import start_serve
 from dsm.store.connection import open_connection
 from dsm.store.events import INSERT_SQL, parse_events
 from dsm.store.migrations import migrate
@@ -29,7 +29,6 @@ from dsm.store.migrations import migrate
 BATCH = 100
 IN_FLIGHT = 8
 STEADY_RATE = 5000
-LINE = re.compile(r"listening on ws://127\.0\.0\.1:(\d+)/ws")
 # Live events: the plugin stamps what happens now (events for past days take the slower per-key path).
 BASE_TS = time.time() - 600
 
@@ -114,29 +113,7 @@ class Server:
         self.url = ""
 
     async def __aenter__(self) -> Server:
-        log = self.log.open("wb") if self.log else None
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "dsm",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(self.db),
-                stdout=asyncio.subprocess.PIPE,
-                stderr=log if log else asyncio.subprocess.DEVNULL,
-            )
-        finally:
-            if log:
-                log.close()  # the server writes to its own copy
-        assert self.proc.stdout is not None
-        line = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode()
-        match = LINE.search(line)
-        if not match:
-            raise RuntimeError(f"unexpected startup line: {line!r}")
-        self.url = f"ws://127.0.0.1:{match.group(1)}/ws"
+        self.proc, self.url, _line = await start_serve(self.db, timeout=60, log=self.log)
         return self
 
     def peak_rss_mb(self) -> float | None:

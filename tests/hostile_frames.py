@@ -116,20 +116,6 @@ _CUSTOM = {
     "filters": {"datastoreName": "PlayerData"},
 }
 
-_EDIT = {
-    "ts": T0,
-    "datastore": "PlayerData",
-    "scope": "global",
-    "key": "player_1",
-    "op": "set",
-    "ok": True,
-    "version": "v1",
-    "errorCode": 301,
-    "message": "ok",
-    "before": {"coins": 1},
-    "after": {"coins": 2},
-}
-
 SHAPES: tuple[Shape, ...] = (
     *(Shape(op, {}, ()) for op in ("ping", "status", "settings.get", "cache.stats", "analytics.current")),
     Shape("data.export", {}, ()),
@@ -269,25 +255,35 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape("history.get", {"id": "h1"}, (_text("id", low=1, high=128),)),
     Shape(
-        "history.compare",
-        {"reportId": "r1", "baselineReportId": "r2"},
-        (_text("reportId", low=1, high=128), _text("baselineReportId", low=1, high=128)),
-    ),
-    Shape("data.clean", {"olderThan": 86400}, (Field(("olderThan",), "number", 0),)),
-    Shape(
         "edits.record",
-        {"edit": _EDIT},
+        {
+            "edit": {
+                "ts": T0,
+                "datastore": "PlayerData",
+                "scope": "global",
+                "key": "player_1",
+                "op": "set",
+                "ok": True,
+                "before": {"coins": 1},
+                "after": {"coins": 2},
+                "version": "v2",
+                "errorCode": 301,
+                "message": "ok",
+            }
+        },
         (
             Field(("edit",), "object"),
             Field(("edit", "ts"), "ts"),
-            *(_text("edit", name, low=1, high=50) for name in ("datastore", "scope", "key")),
+            _text("edit", "datastore", low=1, high=50),
+            _text("edit", "scope", low=1, high=50),
+            _text("edit", "key", low=1, high=50),
             Field(("edit", "op"), "enum", choices=("set", "update", "remove", "restore", "increment")),
             Field(("edit", "ok"), "bool"),
+            Field(("edit", "before"), "value"),
+            Field(("edit", "after"), "value"),
             _text("edit", "version", low=1, high=200),
             Field(("edit", "errorCode"), "int"),
             _text("edit", "message", high=4000),
-            Field(("edit", "before"), "value"),
-            Field(("edit", "after"), "value"),
         ),
         strict=(("edit",),),
     ),
@@ -302,7 +298,13 @@ SHAPES: tuple[Shape, ...] = (
             Field(("limit",), "int", 1, 1000),
         ),
     ),
-    Shape("edits.get", {"id": "edit_1"}, (_text("id", low=1, high=128),)),
+    Shape("edits.get", {"id": "e1"}, (_text("id", low=1, high=128),)),
+    Shape(
+        "history.compare",
+        {"reportId": "r1", "baselineReportId": "r2"},
+        (_text("reportId", low=1, high=128), _text("baselineReportId", low=1, high=128)),
+    ),
+    Shape("data.clean", {"olderThan": 86400}, (Field(("olderThan",), "number", 0),)),
     Shape(
         "data.import",
         {"data": _EXPORT},

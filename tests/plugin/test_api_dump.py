@@ -20,7 +20,8 @@ from studio_bed import PLUGIN_SRC, REPO_ROOT, surface
 
 PLUGIN_SECURITY = {"None", "PluginSecurity"}
 # Deprecated members the emulation offers on purpose, so the source check can name them.
-DEPRECATED_ON_PURPOSE = {("Plugin", "CreateDockWidgetPluginGui")}
+# RemoveVersionAsync: Roblox deprecates it, yet games still call it; a plugin use is flagged by the source check.
+DEPRECATED_ON_PURPOSE = {("Plugin", "CreateDockWidgetPluginGui"), ("DataStore", "RemoveVersionAsync")}
 # The emulation's own hierarchy is shallower than Roblox's; a superclass only has to be an ancestor.
 MEMBER_TYPES = {"properties": "Property", "methods": "Function", "events": "Event"}
 

@@ -189,6 +189,33 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     wait_text(bed, "Ctrl+A")
     shoot("value-json", "Ctrl+A")
     assert click_text(bed, "Back to the value")
+
+    # The editor: a typing mistake named by line and column; then the changed paths before saving, a confirmed
+    # save, and the key's versions.
+    assert click_text(bed, "Edit")
+    wait_text(bed, "Valid JSON")
+    draft = '{\n  "name": "Builderman",\n  "level" 13,\n  "coins": 2000,\n  "inventory": ["sword"]\n}'
+    run(bed, f"TestBed.typeText(widget:FindFirstChild('Editor', true), {json.dumps(draft)})")
+    wait_text(bed, "Line 3, column 11")
+    shoot("value-editor", "Line 3, column 11")
+    fixed = draft.replace('"level" 13', '"level": 13')
+    run(bed, f"TestBed.typeText(widget:FindFirstChild('Editor', true), {json.dumps(fixed)})")
+    assert click_text(bed, "Review changes")
+    wait_text(bed, "changed coins")
+    assert click_text(bed, "Save")
+    wait_text(bed, "Write this value as a new version?")
+    shoot("value-review", "changed coins")
+    assert click_text(bed, "Confirm save")
+    wait_text(bed, "Saved")
+    assert bed.datastore_value("PlayerData", "player_1")["coins"] == 2000
+    assert click_text(bed, "Versions")
+    wait_text(bed, "Versions of player_1")
+    shoot("versions", "Versions of player_1")
+    run(bed, "TestBed.click(widget:FindFirstChild('Version_2', true):FindFirstChild('View'))")  # the older one
+    wait_text(bed, "changed coins")
+    shoot("version-view", "Compared with the current value")
+    assert click_text(bed, "Back to versions")
+    assert click_text(bed, "Close")
     # One read that fails (Roblox's 503), so the reports have an error to show.
     bed.eval('TestBed.failNext("GetAsync", 503, "InternalServerError")')
     assert click_text(bed, "player_2")

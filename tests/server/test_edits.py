@@ -152,7 +152,7 @@ async def test_a_value_json_cannot_hold_is_refused_over_msgpack(connect, db_path
     client = await connect(1, binary=True)
     with pytest.raises(LinkError) as err:
         await record(client, before=b"\x00raw bytes")
-    assert err.value.code == "invalid_body" and err.value.error["message"] == "edit.before: expected a JSON value"
+    assert err.value.code == "invalid_body" and err.value.error["message"] == "edit.before: not a JSON value (bytes)"
     assert rows(db_path, "SELECT COUNT(*) FROM edits") == [(0,)]
     assert (await record(client, after={"coins": 1}))["afterSize"] == len('{"coins":1}')
 

@@ -14,7 +14,12 @@ async def test_settings_get_returns_the_product_defaults(connect):
     client = await connect(1)
     body = await client.call("settings.get")
     assert body["settings"] == defaults()
-    assert body["settings"]["dataStore"] == {"cacheTimeout": 300, "enablePersistentCache": True, "autoBackup": True}
+    assert body["settings"]["dataStore"] == {
+        "cacheTimeout": 300,
+        "enablePersistentCache": True,
+        "autoBackup": True,
+        "readOnly": False,
+    }
     assert body["updatedAt"] == 0
 
 

@@ -149,11 +149,11 @@ def _value(edit: Obj, field: str) -> tuple[bytes | None, int | None]:
     value = edit.get(field)
     if value is None:
         return None, None
+    plain_value(value, f"edit.{field}")  # plain JSON, nested at most MAX_DEPTH levels, as every stored value
     try:
         size = json_size(value)
     except (TypeError, ValueError, RecursionError):  # msgpack frames can carry bytes, which JSON cannot
         raise invalid(f"edit.{field}", "expected a JSON value") from None
-    plain_value(value, f"edit.{field}")  # as a cached value: finite numbers, at most MAX_DEPTH levels deep
     if size > VALUE_LIMIT_CHARS:
         raise DsmError(
             "too_large",

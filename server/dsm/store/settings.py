@@ -78,6 +78,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "cacheTimeout": Spec(300, "number", "Cache expiry (seconds)", 0, 7 * 86400),
         "enablePersistentCache": _flag("Keep a persistent cache in the companion"),
         "autoBackup": _flag("Back up settings and data automatically"),
+        "readOnly": Spec(False, "boolean", "Read-only mode (no DataStore edits)"),
     },
     "reporting": {
         "autoGenerateReports": _flag("Generate reports automatically"),

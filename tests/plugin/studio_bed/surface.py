@@ -293,7 +293,16 @@ CLASSES: dict[str, ClassSpec] = {
     "GlobalDataStore": ClassSpec(
         "Instance", methods=("GetAsync", "SetAsync", "UpdateAsync", "IncrementAsync", "RemoveAsync")
     ),
-    "DataStore": ClassSpec("GlobalDataStore", methods=("ListKeysAsync", "ListVersionsAsync", "GetVersionAsync")),
+    "DataStore": ClassSpec(
+        "GlobalDataStore",
+        methods=(
+            "ListKeysAsync",
+            "ListVersionsAsync",
+            "GetVersionAsync",
+            "GetVersionAtTimeAsync",
+            "RemoveVersionAsync",
+        ),
+    ),
     "DataStoreKeyInfo": ClassSpec(
         "Instance",
         properties={"Version": '""', "CreatedTime": "0", "UpdatedTime": "0"},
@@ -301,6 +310,7 @@ CLASSES: dict[str, ClassSpec] = {
         read_only=("Version", "CreatedTime", "UpdatedTime"),
     ),
     "DataStoreSetOptions": ClassSpec("Instance", methods=("SetMetadata", "GetMetadata"), creatable=True),
+    "DataStoreIncrementOptions": ClassSpec("Instance", methods=("SetMetadata", "GetMetadata"), creatable=True),
     "Pages": ClassSpec(
         "Instance",
         properties={"IsFinished": "false"},
