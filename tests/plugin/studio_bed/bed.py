@@ -447,6 +447,10 @@ class StudioBed:
             at,
         )
 
+    def seed_ordered(self, name: str, key: str, value: int, *, scope: str = "global") -> None:
+        """Store a whole number in an emulated OrderedDataStore as if a game wrote it."""
+        self._call("seedOrdered", name, key, value, scope)
+
     # ------------------------------------------------------------------ theme and pictures
     def set_theme(self, name: str) -> None:
         """Switches Studio's theme ("Dark" or "Light"); fires `settings().Studio.ThemeChanged`."""

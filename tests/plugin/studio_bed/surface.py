@@ -287,7 +287,13 @@ CLASSES: dict[str, ClassSpec] = {
     ),
     "DataStoreService": ClassSpec(
         "Instance",
-        methods=("GetDataStore", "GetGlobalDataStore", "ListDataStoresAsync", "GetRequestBudgetForRequestType"),
+        methods=(
+            "GetDataStore",
+            "GetGlobalDataStore",
+            "GetOrderedDataStore",
+            "ListDataStoresAsync",
+            "GetRequestBudgetForRequestType",
+        ),
         service=True,
     ),
     "GlobalDataStore": ClassSpec(
@@ -303,6 +309,8 @@ CLASSES: dict[str, ClassSpec] = {
             "RemoveVersionAsync",
         ),
     ),
+    "OrderedDataStore": ClassSpec("GlobalDataStore", methods=("GetSortedAsync",)),
+    "DataStoreOptions": ClassSpec("Instance", properties={"AllScopes": "false"}, creatable=True),
     "DataStoreKeyInfo": ClassSpec(
         "Instance",
         properties={"Version": '""', "CreatedTime": "0", "UpdatedTime": "0"},
@@ -320,6 +328,7 @@ CLASSES: dict[str, ClassSpec] = {
     "DataStoreListingPages": ClassSpec("Pages", properties={"Cursor": '""'}, read_only=("Cursor",)),
     "DataStoreKeyPages": ClassSpec("Pages", properties={"Cursor": '""'}, read_only=("Cursor",)),
     "DataStoreVersionPages": ClassSpec("Pages"),
+    "DataStorePages": ClassSpec("Pages"),
     "DataStoreInfo": ClassSpec(
         "Instance",
         properties={"DataStoreName": '""', "CreatedTime": "0", "UpdatedTime": "0"},
