@@ -144,6 +144,8 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     bed.seed("PlayerData", "player_1", {"name": "Builderman", "level": 12, "coins": 1500, "inventory": ["sword"]})
     bed.seed("PlayerData", "player_2", {"name": "Guest", "level": 1})
     bed.seed("Leaderboard", "season_1", {"top": [1, 2, 3]})
+    for name, coins in (("Builderman", 98200), ("Guest", 1500), ("Noob", 40), ("Kit", 7700)):
+        bed.seed_ordered("Coins", name, coins)  # OrderedDataStores are not listed: the explorer's list stays as it is
     bed.eval("TestBed.setLatency(0.03)")  # DataStore calls take time, as in Studio: the Live tab's latencies
     bed.start_plugin()
     bed.eval(f'TestBed.click(TestBed.toolbarButton("{WIDGET}"))')
@@ -278,6 +280,35 @@ def test_pictures_of_every_view_in_both_themes_at_both_widths(studio: StudioBed)
     assert click_text(bed, "Settings")
     shoot("notification", "Anomaly found")
     assert click_text(bed, "✕"), "no button to close the notification"
+
+    # An OrderedDataStore opened by name, ranked highest first, an entry picked with its edit confirmation.
+    assert click_text(bed, "Explorer")
+    run(bed, "TestBed.typeText(widget:FindFirstChild('OrderedName', true), 'Coins', true)")
+    wait_text(bed, "4 entries, highest first")
+    assert click_text(bed, "2. Kit = 7700")
+    run(bed, "TestBed.typeText(widget:FindFirstChild('OrderedValue', true), '8000')")
+    assert click_text(bed, "Save…")
+    wait_text(bed, "Set Kit to 8000 (now 7700)?")
+    shoot("ordered", "1. Builderman = 98200")
+    assert click_text(bed, "Cancel")
+    assert click_text(bed, "Close")
+
+    # The Find tab: a player's keys found across two DataStores; then a value search waiting for read budget.
+    for index in range(1, 5):
+        bed.seed("Stats", f"user_{index}", {"wins": index})
+    assert click_text(bed, "Find")
+    for name, text in (("UserId", "1"), ("PlayerStores", "PlayerData, Stats"), ("Pattern", "player_{id}")):
+        run(bed, f"TestBed.typeText(widget:FindFirstChild({json.dumps(name)}, true), {json.dumps(text)})")
+    assert click_text(bed, "Find player")
+    wait_text(bed, "2 keys for UserId 1 in 2 DataStores.", seconds=60)
+    shoot("find", "2 keys for UserId 1", height=820)
+    for name, text in (("SearchStore", "Stats"), ("Query", "wins")):
+        run(bed, f"TestBed.typeText(widget:FindFirstChild({json.dumps(name)}, true), {json.dumps(text)})")
+    bed.eval('TestBed.setBudget("StandardList", 5) TestBed.setBudget("StandardRead", 0)')  # the listing goes at once
+    assert click_text(bed, "Search values")
+    wait_text(bed, "Waiting for DataStore read budget")
+    shoot("find-progress", "Waiting for DataStore read budget", height=820)
+    wait_text(bed, "keys match", seconds=120)
 
     for tab in KNOWN_TABS:
         if tab in ("Explorer", "Reports", "Live", "Connection", "Settings") or not click_text(bed, tab):
