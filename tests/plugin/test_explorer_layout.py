@@ -135,3 +135,56 @@ def test_offline_live_view_has_no_overlapping_or_squeezed_text_from_320_to_1200_
         assert "Companion offline" in " ".join(bed.layout(WIDGET, 900, 600).visible_texts())
         faults = [fault for width in WIDTHS for fault in layout_faults(bed, width)]
     assert faults == []
+
+
+OPEN_FIND = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.click(TestBed.toolbarButton("DataStoreManagerPro"))
+TestBed.click(find("Tab_Find"))
+TestBed.typeText(find("UserId"), "111")
+TestBed.typeText(find("PlayerStores"), "PlayerData, Leaderboard, Inventory, Stats")
+TestBed.typeText(find("Pattern"), "player_{id}_with_a_rather_long_suffix")
+TestBed.click(find("FindPlayer"))
+TestBed.waitFor(function() return not find("CancelFind").Visible end, 60)
+TestBed.typeText(find("SearchStore"), "PlayerData")
+TestBed.typeText(find("Query"), "inventory.3.kind")
+TestBed.click(find("SearchMode"))
+TestBed.setBudget("StandardRead", 1)
+TestBed.click(find("SearchValues"))
+TestBed.waitFor(function() return string.find(find("FindStatus").Text, "Waiting", 1, true) ~= nil end)
+"""
+
+OPEN_ORDERED = """
+local widget = TestBed.widget("DataStoreManagerPro")
+local function find(name) return widget:FindFirstChild(name, true) end
+TestBed.click(TestBed.toolbarButton("DataStoreManagerPro"))
+TestBed.typeText(find("OrderedName"), "Coins", true)
+TestBed.waitFor(function() return find("Entry_a_player_with_a_long_name") ~= nil end)
+TestBed.click(find("Entry_a_player_with_a_long_name"))
+TestBed.typeText(find("OrderedValue"), "123456789")
+TestBed.click(find("SaveOrdered"))
+TestBed.flush()
+"""
+
+
+def test_find_view_has_no_overlapping_or_squeezed_text_from_320_to_1200_px(explorer: StudioBed) -> None:
+    # A value search that found a key, waiting for read budget for the next (progress, Cancel and the result shown).
+    explorer.seed("PlayerData", "player_111_with_a_rather_long_suffix", {"coins": 5, "note": "x" * 200})
+    explorer.seed("PlayerData", "player_2", {"coins": 1})
+    explorer.eval(OPEN_FIND)
+    texts = " ".join(explorer.layout(WIDGET, 900, 600).visible_texts())
+    assert "Waiting for DataStore read budget" in texts
+    assert "inventory.3.kind" in texts
+    faults = [fault for width in WIDTHS for fault in layout_faults(explorer, width)]
+    assert faults == []
+
+
+def test_ordered_panel_has_no_overlapping_or_squeezed_text_from_320_to_1200_px(explorer: StudioBed) -> None:
+    # An entry picked and its edit awaiting confirmation.
+    for index, name in enumerate(("a_player_with_a_long_name", "b", "c")):
+        explorer.seed_ordered("Coins", name, 1000 * (index + 1))
+    explorer.eval(OPEN_ORDERED)
+    assert "Confirm writes it" in " ".join(explorer.layout(WIDGET, 900, 600).visible_texts())
+    faults = [fault for width in WIDTHS for fault in layout_faults(explorer, width)]
+    assert faults == []
