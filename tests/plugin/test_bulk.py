@@ -75,7 +75,9 @@ TestBed.waitFor(function() return find("DataStore_PlayerData") ~= nil end)
 TestBed.click(find("DataStore_PlayerData"))
 TestBed.waitFor(function() return find("OpenBulk") ~= nil and find("OpenBulk").Visible end)
 TestBed.click(find("OpenBulk"))
-TestBed.waitFor(function() return find("BulkPanel").Visible and panelText("BackupsNotice") ~= "Listing this DataStore's backups…" end)
+TestBed.waitFor(function()
+    return find("BulkPanel").Visible and panelText("BackupsNotice") ~= "Listing this DataStore's backups…"
+end)
 """
 )
 
