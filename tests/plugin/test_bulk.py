@@ -11,6 +11,7 @@ from typing import Any
 
 from studio_bed import PLUGIN_SRC, StudioBed
 from studio_bed.net import Companion
+from studio_bed.render.problems import find_problems
 
 from dsm.backups.files import BackupFiles
 
@@ -219,3 +220,56 @@ def companion_edits(companion: Companion) -> list[dict[str, Any]]:
             await client.close()
 
     return asyncio.run(fetch())
+
+
+LAYOUT_WIDTHS = (320, 480, 600, 900, 1200)
+
+
+def layout_faults(bed: StudioBed, state: str) -> list[str]:
+    faults = []
+    for width in LAYOUT_WIDTHS:
+        layout = bed.layout("DataStoreManagerPro", width, 600)
+        texts = layout.visible_texts()
+        assert any("Backup and restore" in t for t in texts), f"{state}: the panel is not shown at {width} px"
+        faults += [f"{state}, {width} px: {p}" for p in find_problems(layout) if "cut off by a clipping" not in p]
+    return faults
+
+
+def test_the_panel_has_no_overlapping_or_squeezed_text_from_320_to_1200_px(companion: Companion) -> None:
+    settings: dict[str, Any] = {URL_SETTING: stored_setting(companion.ws_url)}
+    with StudioBed(PLUGIN_SRC, user_id=USER, settings=settings, clock=companion.clock) as bed:
+        long_keys = [f"Player_with_a_rather_long_key_name_{n:06d}" for n in range(6)]
+        for key in long_keys:
+            bed.seed("PlayerData", key, {"coins": 1, "inventory": ["sword"], "stats": {"hp": 1, "mp": 2}})
+        bed.start_plugin()
+        bed.eval(OPEN_PANEL)
+        bed.eval(
+            FIND + 'TestBed.click(find("StartBackup")) TestBed.waitFor(function() return panelText("Notice") end, 60)'
+        )
+        for key in long_keys[:3]:
+            bed.seed("PlayerData", key, {"coins": 2, "inventory": [], "stats": {"hp": 5}, "badge": True})
+        bed.eval(
+            FIND + 'TestBed.click(find("DryRun")) TestBed.waitFor(function() return panelText("PlanSummary") end, 60)'
+        )
+        assert bed.eval(FIND + 'return #texts("PlanItem")') == [3]
+        faults = layout_faults(bed, "dry run")
+        # A backup waiting for budget (the progress line, Cancel), then paused (the resume offer).
+        bed.eval(
+            FIND
+            + """
+            TestBed.setBudget("StandardRead", 0)
+            TestBed.typeText(find("BackupPrefix"), "Player_with", false)
+            TestBed.click(find("StartBackup"))
+            TestBed.waitFor(function()
+                local line = panelText("Progress")
+                return line ~= nil and string.find(line, "waiting", 1, true) ~= nil
+            end, 60)
+            """
+        )
+        faults += layout_faults(bed, "waiting")
+        bed.eval(
+            FIND + 'TestBed.click(find("CancelJob")) TestBed.waitFor(function() return panelText("PendingBackup") end)'
+        )
+        faults += layout_faults(bed, "paused")
+        assert not bed.errors
+    assert not faults, "\n".join(faults)
