@@ -273,3 +273,74 @@ def test_the_panel_has_no_overlapping_or_squeezed_text_from_320_to_1200_px(compa
         faults += layout_faults(bed, "paused")
         assert not bed.errors
     assert not faults, "\n".join(faults)
+
+
+def test_a_restore_cut_short_by_studio_closing_is_finished_in_the_next_session(companion: Companion) -> None:
+    settings: dict[str, Any] = {URL_SETTING: stored_setting(companion.ws_url)}
+    keys = [f"K{n:02d}" for n in range(12)]
+
+    def seed_backed_up(bed: StudioBed) -> None:
+        for n, key in enumerate(keys):
+            bed.seed("PlayerData", key, {"coins": n}, user_ids=[n + 1], metadata={"n": n}, at=1764547200)
+
+    def seed_changes(bed: StudioBed) -> None:
+        # At a fixed time and in the same order in both sessions, so the versions the bed makes (time and sequence)
+        # are the ones Roblox would still hold when Studio opens again.
+        for key in keys[:8]:
+            bed.seed("PlayerData", key, {"coins": -1}, at=1764550800)
+
+    with StudioBed(PLUGIN_SRC, user_id=USER, settings=settings, clock=companion.clock) as bed:
+        seed_backed_up(bed)
+        bed.start_plugin()
+        bed.eval(OPEN_PANEL)
+        bed.eval(
+            FIND + 'TestBed.click(find("StartBackup")) TestBed.waitFor(function() return panelText("Notice") end, 60)'
+        )
+        seed_changes(bed)
+        bed.eval(
+            FIND + 'TestBed.click(find("DryRun")) TestBed.waitFor(function() return panelText("PlanSummary") end, 60)'
+        )
+        assert bed.eval(FIND + 'return panelText("RunRestore")') == ["Restore 8 keys"]
+        bed.eval(
+            FIND
+            + """
+            TestBed.setBudget("StandardWrite", 3)
+            TestBed.click(find("RunRestore"))
+            TestBed.waitFor(function()
+                local line = panelText("Progress")
+                return line ~= nil and string.find(line, "Restoring… 3 / 8 keys", 1, true) ~= nil
+            end, 60)
+            """
+        )
+        bed.eval("TestBed.unloadPlugin()")  # Studio closes in the middle of the restore
+        assert not bed.errors
+    saved = setting_value(settings[RESTORE_SETTING])
+    assert (saved["next"], len(saved["items"])) == (4, 8)
+
+    with StudioBed(PLUGIN_SRC, user_id=USER, settings=settings, clock=companion.clock) as bed:
+        # The DataStore as the first session left it: three keys restored, five still changed.
+        seed_backed_up(bed)
+        seed_changes(bed)
+        for n, key in enumerate(keys[:3]):
+            bed.seed("PlayerData", key, {"coins": n}, user_ids=[n + 1], metadata={"n": n})
+        bed.start_plugin()
+        bed.eval(OPEN_PANEL)
+        offer = bed.eval(FIND + 'return panelText("PendingRestore")')[0]
+        assert offer == "A restore of PlayerData/global stopped with 5 keys left to write."
+        notice = bed.eval(
+            FIND
+            + """
+            TestBed.click(find("ResumeRestore"))
+            TestBed.waitFor(function() return panelText("Notice") end, 120)
+            return panelText("Notice")
+            """
+        )[0]
+        assert notice == "Restored 8 keys."
+        for n, key in enumerate(keys):
+            assert bed.datastore_value("PlayerData", key) == {"coins": n}
+        writes = [c["key"] for c in bed.eval("return TestBed.dataStoreCalls()")[0] if c["method"] == "UpdateAsync"]
+        assert writes == keys[3:8]  # only what the first session had not written
+        assert RESTORE_SETTING not in settings
+        assert not bed.errors
+    edits = companion_edits(companion)
+    assert sorted((e["key"], e["op"]) for e in edits) == [(key, "restore") for key in keys[:8]]
