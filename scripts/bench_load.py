@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import Server as IngestServer
 from bench_ingest import make_event as ingest_event
-from dsm.analytics import rollups
 from dsm.link.client import LinkClient
-from dsm.serve_process import start_serve
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
 from dsm.store.schema import companion_schema
@@ -68,7 +67,7 @@ def make_event(session: str, seq: int, ts: float) -> dict[str, Any]:
 async def seed_history(path: Path, users: list[int], total: int, now: float) -> None:
     """`total` events over the last 7 days, spread over the users, written as the server writes them."""
     db = await Database.open(path, companion_schema())
-    store = EventStore([rollups.observe])
+    store = EventStore(list(db.schema.observers))
     per_user = max(1, total // len(users))
     step = 7 * DAY / per_user
     done = 0
@@ -92,19 +91,10 @@ def _peak(pid: int) -> float:
     return 0.0
 
 
-class Server:
-    """`dsm serve` in its own process."""
+class Server(IngestServer):
+    """`dsm serve` in its own process (`dsm.serve_process.start_serve`, through bench_ingest's `Server`)."""
 
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.proc: asyncio.subprocess.Process | None = None
-        self.url = ""
-
-    async def __aenter__(self) -> Server:
-        self.proc, self.url, _line = await start_serve(self.db)
-        return self
-
-    def peak_rss_mb(self) -> tuple[float, float] | None:
+    def peak_memory_mb(self) -> tuple[float, float] | None:
         """Peak memory of the server process and of its report workers together (Linux only: VmHWM)."""
         if self.proc is None or not Path(f"/proc/{self.proc.pid}/status").exists():
             return None
@@ -112,11 +102,6 @@ class Server:
             int(c) for t in Path(f"/proc/{self.proc.pid}/task").glob("*/children") for c in t.read_text().split()
         ]
         return _peak(self.proc.pid), sum(_peak(child) for child in children)
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.proc and self.proc.returncode is None:
-            self.proc.terminate()
-            await asyncio.wait_for(self.proc.wait(), 60)
 
 
 @dataclass
@@ -265,7 +250,7 @@ async def run(args: argparse.Namespace) -> None:
             acked = sum(s.acked for s in sessions)
             for client in [*(s.client for s in sessions), watcher]:
                 await client.close()
-            memory = server.peak_rss_mb()
+            memory = server.peak_memory_mb()
         conn = sqlite3.connect(db)
         stored = conn.execute("SELECT COUNT(*) FROM events WHERE session LIKE 'L%'").fetchone()[0]
         conn.close()

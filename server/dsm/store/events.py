@@ -16,7 +16,7 @@ from typing import Any
 from dsm.clock import Clock, system_clock
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack
-from dsm.store.tables import Field, ImportContext, Merge, Portable, Row, TableSpec, decode_blob
+from dsm.store.tables import Field, FieldKind, ImportContext, Merge, Portable, Row, TableSpec, decode_blob
 from dsm.validate import (
     EARLIEST_TS,
     INT64_MAX,
@@ -378,8 +378,8 @@ def _rows_after(conn: sqlite3.Connection, rows: list[EventRow], last_seq: int) -
 # ------------------------------------------------------------------------------------ in an export document
 
 
-def _optional(name: str, column: str, kind: str = "text") -> Field:
-    return Field(name, column, kind, required=False, omit_null=True)  # type: ignore[arg-type]
+def _optional(name: str, column: str, kind: FieldKind = "text") -> Field:
+    return Field(name, column, kind, required=False, omit_null=True)
 
 
 IMPORT_CHUNK = 2000  # rows per append: progress is reported (and Ctrl+C checked) between chunks

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dsm.errors import DsmError, invalid
-from dsm.store.tables import ImportContext, Portable, Row, TableSpec, b64, portable_tables
+from dsm.store.tables import ImportContext, Portable, Row, TableSpec, portable_tables
 from dsm.validate import Obj, as_list, as_object, integer
 
 FORMAT = "datastore-manager-pro/export"
@@ -29,7 +29,6 @@ VERSION = 1
 CHUNK = 2000
 
 Progress = Callable[[str, int, int], None]  # (store, rows done, rows in that store)
-_b64 = b64  # kept for callers that build documents by hand
 
 
 # ---------------------------------------------------------------------------------------------- export
