@@ -41,8 +41,8 @@ def export_user(
     conn.execute("BEGIN")
     try:
         stores: Obj = {}
-        for spec in portable_tables(tables):
-            stores[_portable(spec).key] = _export_table(conn, spec, user_id)
+        for spec, how in portable_tables(tables):
+            stores[how.key] = _export_table(conn, spec, how, user_id)
     finally:
         conn.execute("COMMIT")
     return {
@@ -55,13 +55,7 @@ def export_user(
     }
 
 
-def _portable(spec: TableSpec) -> Portable:
-    assert spec.portable is not None
-    return spec.portable
-
-
-def _export_table(conn: sqlite3.Connection, spec: TableSpec, user_id: int) -> list[Obj] | Obj | None:
-    how = _portable(spec)
+def _export_table(conn: sqlite3.Connection, spec: TableSpec, how: Portable, user_id: int) -> list[Obj] | Obj | None:
     sql = f"SELECT {', '.join(how.columns)} FROM {spec.name} WHERE {spec.user_column} = ?"
     if how.order:
         sql += f" ORDER BY {how.order}"
@@ -81,9 +75,9 @@ def _export_table(conn: sqlite3.Connection, spec: TableSpec, user_id: int) -> li
 
 def count_rows(stores: Obj, tables: tuple[TableSpec, ...]) -> dict[str, int]:
     counts = {}
-    for spec in portable_tables(tables):
-        value = stores.get(_portable(spec).key)
-        counts[_portable(spec).key] = len(value) if isinstance(value, list) else int(value is not None)
+    for _spec, how in portable_tables(tables):
+        value = stores.get(how.key)
+        counts[how.key] = len(value) if isinstance(value, list) else int(value is not None)
     return counts
 
 
@@ -110,13 +104,12 @@ def parse_document(raw: Any, user_id: int, tables: tuple[TableSpec, ...], path: 
     if version != VERSION:
         raise invalid(f"{path}.version", f"this server reads version {VERSION}, the file is version {version}")
     stores = as_object(doc.get("stores"), f"{path}.stores")
-    known = {_portable(spec).key for spec in portable_tables(tables)}
+    known = {how.key for _spec, how in portable_tables(tables)}
     unknown = sorted(k for k in stores if k not in known)
     if unknown:
         raise invalid(f"{path}.stores.{unknown[0]}", "unknown store")
     parsed = Parsed(tables)
-    for spec in portable_tables(tables):
-        how = _portable(spec)
+    for _spec, how in portable_tables(tables):
         parsed.rows[how.key] = _parse_store(how, stores.get(how.key), user_id, f"{path}.stores.{how.key}")
     return parsed
 
@@ -151,8 +144,7 @@ def import_job(
         context = ImportContext(events, report)
         added: dict[str, int] = {}
         totals: dict[str, int] = {}
-        for spec in portable_tables(parsed.tables):
-            how = _portable(spec)
+        for spec, how in portable_tables(parsed.tables):
             rows = parsed.rows.get(how.key, [])
             totals[how.key] = len(rows)
             if how.import_rows is not None:
@@ -160,7 +152,7 @@ def import_job(
                 continue
             added[how.key] = 0
             for i, row in enumerate(rows, 1):
-                added[how.key] += int(_merge_row(conn, spec, user_id, row))
+                added[how.key] += int(_merge_row(conn, spec, how, user_id, row))
                 if i % CHUNK == 0 or i == len(rows):
                     report(how.key, i, len(rows))
         return {"imported": added, "skipped": {k: totals[k] - added[k] for k in totals}}
@@ -168,15 +160,14 @@ def import_job(
     return job
 
 
-def _merge_row(conn: sqlite3.Connection, spec: TableSpec, user_id: int, row: Row) -> bool:
+def _merge_row(conn: sqlite3.Connection, spec: TableSpec, how: Portable, user_id: int, row: Row) -> bool:
     """Apply the table's `Merge` rule to one imported row; True when it added or changed a row."""
-    how = _portable(spec)
     rule, table, user = how.merge.rule, spec.name, spec.user_column
     columns = how.columns
     values = dict(zip(columns, row, strict=True))
     if rule == "own_id":
         (id_column,) = how.merge.key
-        item_id = _free_id(conn, spec, user_id, values[id_column])
+        item_id = _free_id(conn, spec, id_column, user_id, values[id_column])
         if item_id is None:
             return False
         values[id_column] = item_id
@@ -220,13 +211,12 @@ def _insert(conn: sqlite3.Connection, spec: TableSpec, user_id: int, values: dic
     )
 
 
-def _free_id(conn: sqlite3.Connection, spec: TableSpec, user_id: int, item_id: str) -> str | None:
+def _free_id(conn: sqlite3.Connection, spec: TableSpec, id_column: str, user_id: int, item_id: str) -> str | None:
     """The id to insert under, or None when this user already has the item.
 
     Report, snapshot and edit ids are unique across users; when the same database holds the item for
     another user (one machine, two Studio accounts), the copy gets a derived id, the same every time.
     """
-    (id_column,) = _portable(spec).merge.key
     for candidate in (item_id, f"{item_id}_u{user_id}"):
         owner = conn.execute(
             f"SELECT {spec.user_column} FROM {spec.name} WHERE {id_column} = ?", (candidate,)
@@ -301,5 +291,5 @@ def read_file(path: Path) -> Any:
 
 def known_users(conn: sqlite3.Connection, tables: tuple[TableSpec, ...]) -> list[int]:
     """Every user id that has data in any portable store, ascending."""
-    union = " UNION ".join(f"SELECT DISTINCT {t.user_column} FROM {t.name}" for t in portable_tables(tables))
+    union = " UNION ".join(f"SELECT DISTINCT {t.user_column} FROM {t.name}" for t, _how in portable_tables(tables))
     return [row[0] for row in conn.execute(f"SELECT * FROM ({union}) ORDER BY 1")]

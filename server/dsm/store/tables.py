@@ -169,5 +169,6 @@ def decode_blob(obj: Obj, key: str, path: str, *, want_dict: bool = True) -> byt
     return blob
 
 
-def portable_tables(tables: tuple[TableSpec, ...]) -> list[TableSpec]:
-    return [t for t in tables if t.portable is not None]
+def portable_tables(tables: tuple[TableSpec, ...]) -> list[tuple[TableSpec, Portable]]:
+    """The tables an export carries, each with how it travels, in declaration order."""
+    return [(t, t.portable) for t in tables if t.portable is not None]
