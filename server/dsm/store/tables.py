@@ -45,15 +45,10 @@ class Field:
     choices: tuple[str, ...] = ()
     default: Any = None  # stored when an optional field is absent
 
-    def dump(self, value: Any) -> Any:
-        """The stored value as the document writes it."""
-        if value is None:
-            return None
-        if self.kind in ("blob", "value"):
-            return b64(value)
-        if self.kind == "flag":
-            return bool(value)
-        return value
+    @property
+    def dumper(self) -> Callable[[Any], Any] | None:
+        """How a stored (non-NULL) value is written in the document; None: as it is."""
+        return _DUMPERS.get(self.kind)
 
     def parse(self, obj: Obj, path: str) -> Any:
         """The document's value as the table stores it; `invalid_body` naming `path.name` when it is wrong."""
@@ -76,6 +71,13 @@ class Field:
             return self.default if value is None else value
         flag = boolean(obj, self.name, path, required=self.required)
         return self.default if flag is None else int(flag)
+
+
+def b64(blob: bytes | None) -> str | None:
+    return None if blob is None else base64.b64encode(blob).decode("ascii")
+
+
+_DUMPERS: dict[str, Callable[[Any], Any]] = {"blob": b64, "value": b64, "flag": bool}
 
 
 MergeRule = Literal["keep", "widen", "newer", "larger", "own_id"]
@@ -147,10 +149,6 @@ class TableSpec:
     @property
     def removed_as(self) -> str:
         return self.retention_name or self.store
-
-
-def b64(blob: bytes | None) -> str | None:
-    return None if blob is None else base64.b64encode(blob).decode("ascii")
 
 
 def decode_blob(obj: Obj, key: str, path: str, *, want_dict: bool = True) -> bytes:
