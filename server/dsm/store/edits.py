@@ -18,6 +18,7 @@ from dsm.errors import DsmError, invalid
 from dsm.store import migrations
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Obj, Window, as_object, boolean, choice, integer, number, only_keys, plain_value, string
 
 OPS = ("set", "update", "remove", "restore", "increment")
@@ -255,13 +256,39 @@ def _migrate(conn: sqlite3.Connection, _now: float) -> None:
             conn.execute(statement)
 
 
-MIGRATION = migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate)
+MIGRATIONS = (migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate),)
 
 
-def install() -> None:
-    """Register migration 4 (idempotent). Retention, counts and export/import list the table themselves."""
-    if not any(m.version == MIGRATION.version for m in migrations.MIGRATIONS):
-        migrations.register(MIGRATION)
+def _text(name: str, column: str, limit: int, *, required: bool = True, min_len: int = 1) -> Field:
+    return Field(name, column, required=required, omit_null=not required, min_len=min_len, max_len=limit)
 
 
-install()
+TABLE = TableSpec(
+    "edits",
+    store="edits",
+    age_column="ts",
+    portable=Portable(
+        "edits",
+        (
+            _text("id", "id", ID_LIMIT),
+            Field("ts", "ts", "time"),
+            _text("datastore", "datastore", NAME_LIMIT),
+            _text("scope", "scope", NAME_LIMIT),
+            _text("key", "key", NAME_LIMIT),
+            Field("op", "op", choices=OPS),
+            Field("ok", "ok", "flag"),
+            _text("version", "version", VERSION_LIMIT, required=False, min_len=0),
+            Field("errorCode", "error_code", "integer", required=False, omit_null=True),
+            _text("message", "message", MESSAGE_LIMIT, required=False, min_len=0),
+            _text("undoes", "undoes", ID_LIMIT, required=False),
+            Field("beforeB64", "before", "value", required=False, omit_null=True),
+            Field("afterB64", "after", "value", required=False, omit_null=True),
+            Field("beforeSize", "before_size", "integer", required=False, omit_null=True, minimum=0),
+            Field("afterSize", "after_size", "integer", required=False, omit_null=True, minimum=0),
+            Field("recordedAt", "recorded_at", "time"),
+        ),
+        Merge("own_id", key=("id",)),
+        order="seq",
+    ),
+)
+TABLES = (TABLE,)
