@@ -289,13 +289,14 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape(
         "edits.list",
-        {"datastore": "PlayerData", "key": "player_1", "from": T0, "to": T1, "limit": 10},
+        {"datastore": "PlayerData", "key": "player_1", "from": T0, "to": T1, "limit": 10, "withUndoes": True},
         (
             _text("datastore", low=1, high=50),
             _text("key", low=1, high=50),
             Field(("from",), "ts"),
             Field(("to",), "ts"),
             Field(("limit",), "int", 1, 1000),
+            Field(("withUndoes",), "bool"),
         ),
     ),
     Shape("edits.get", {"id": "e1"}, (_text("id", low=1, high=128),)),

@@ -230,14 +230,18 @@ class ListQuery:
     datastore: str | None
     key: str | None
     window: Window
+    with_undoes: bool = False
 
 
 def list_items(conn: sqlite3.Connection, user_id: int, query: ListQuery) -> list[Obj]:
-    """Newest first (by the edit's time, then the order they were recorded)."""
+    """Newest first (by the edit's time, then the order they were recorded). With `with_undoes` each row also carries
+    `undoes` (null for an edit that undoes nothing), so a journal can link an undo to its edit in one request."""
     columns = ("id", "ts", "datastore", "scope", "key", "op", "ok")
+    if query.with_undoes:
+        columns += ("undoes",)
     equals = {"datastore": query.datastore, "key": query.key}
     rows = newest_first(conn, "edits", columns, user_id, equals, query.window, time_column="ts", tiebreak="seq")
-    return [dict(zip(columns, (*r[:6], bool(r[6])), strict=True)) for r in rows]
+    return [dict(zip(columns, (*r[:6], bool(r[6]), *r[7:]), strict=True)) for r in rows]
 
 
 def between(conn: sqlite3.Connection, user_id: int, start: float, end: float, datastore: str | None) -> list[Edit]:
