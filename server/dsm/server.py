@@ -9,13 +9,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from dsm import __version__
-from dsm.app import PORT, make_app
+from dsm.app import PORT, SERVICES, make_app
 from dsm.config import ServerConfig, is_loopback_host
 from dsm.exitcodes import Exit
 
@@ -42,10 +43,15 @@ def check_bind(config: ServerConfig) -> None:
         )
 
 
-def startup_line(config: ServerConfig, port: int) -> str:
+def startup_line(config: ServerConfig, port: int, created_folder: Path | None = None) -> str:
+    """The line `dsm serve` prints once listening. A database in a folder that had to be created says so: a
+    mistyped `--db` then shows at once, instead of an empty companion in a new folder."""
     host = f"[{config.host}]" if ":" in config.host else config.host
     base = f"{host}:{port}"
-    return f"dsm {__version__} listening on ws://{base}/ws (dashboard http://{base}/), database {config.db_path}"
+    line = f"dsm {__version__} listening on ws://{base}/ws (dashboard http://{base}/), database {config.db_path}"
+    if created_folder is not None:
+        line += f" (new: created the folder {created_folder})"
+    return line
 
 
 async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -> None:
@@ -62,7 +68,7 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
             raise RefusedToStart(await cannot_listen(config, exc), Exit.CANNOT_LISTEN) from None
         port = _bound_port(runner, config.port)
         app[PORT][0] = port
-        on_ready(startup_line(config, port))
+        on_ready(startup_line(config, port, app[SERVICES].db.created_folder))
         await _wait_for_stop()
         log.info("stopping: closing connections and committing pending writes")
     finally:
