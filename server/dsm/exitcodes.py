@@ -19,7 +19,7 @@ class Exit(IntEnum):
 
 MEANINGS: dict[Exit, str] = {
     Exit.OK: "done",
-    Exit.NOT_FOUND: "not found (a report id, a database file to read)",
+    Exit.NOT_FOUND: "not found (a report id, a user with no data, a database file to read)",
     Exit.USAGE: "bad arguments or invalid data (an option value, an import file that is not an export)",
     Exit.DAMAGED: "the database file is damaged, not a database, or another program's (it was left unchanged)",
     Exit.NEWER: "the database was written by a newer companion: update dsm (the file was left unchanged)",
