@@ -18,8 +18,8 @@ from typing import NoReturn
 
 from dsm import __version__
 from dsm.analytics.commands import add_rollups_parser
-from dsm.demo.cli import add_demo_parser
 from dsm.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, default_db_path
+from dsm.demo.cli import add_demo_parser
 from dsm.exitcodes import Exit, epilog
 from dsm.plugin_build.cli import add_parser as add_plugin_parser
 from dsm.reports.cli import add_parsers as add_report_parsers
