@@ -9,6 +9,7 @@ from dsm import __version__
 from dsm.clock import Clock
 from dsm.config import ServerConfig
 from dsm.link.hub import Hub
+from dsm.metrics import Metrics
 from dsm.reports.pool import ReportPool
 from dsm.store.database import Database
 from dsm.store.events import EventStore
@@ -24,9 +25,11 @@ class Services:
     version: str = __version__
     started_monotonic: float = field(default_factory=time.monotonic)
     started_at: float = 0.0
+    metrics: Metrics = field(init=False)  # this application's Prometheus registry (`GET /metrics`)
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
+        self.metrics = Metrics(self.config.db_path, self.hub.__len__)
 
     @property
     def clock(self) -> Clock:

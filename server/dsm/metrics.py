@@ -1,0 +1,99 @@
+"""`GET /metrics`: the companion's figures in Prometheus' text exposition format, made by `prometheus-client`.
+
+Each application has its own `CollectorRegistry` (never the package's global one), so two companions in one
+process (the tests run many) never mix their figures. Ingest figures are counted as requests are answered; the
+DataStore operation figures per user and operation are read from the daily rollups at scrape time, so they
+cover everything stored (deduplicated, surviving restarts), not only what arrived since the server started."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric, SummaryMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
+
+from dsm.analytics.buckets import DAY
+from dsm.store.database import read_file
+
+# Seconds from an `events.append` arriving to its acknowledgement (after COMMIT): fsync-bound, usually milliseconds.
+ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+_OPS_SQL = (
+    "SELECT user_id, name, SUM(count), SUM(failures), SUM(lat_count), SUM(lat_sum) FROM rollup_ops"
+    " WHERE grain = ? GROUP BY user_id, name ORDER BY user_id, name"
+)
+
+
+class DataStoreFigures(Collector):
+    """DataStore calls, failed calls and latency per Studio user and operation, from the stored rollups."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+
+    def collect(self) -> Iterator[Metric]:
+        rows = read_file(self.db_path, _op_rows)
+        labels = ["user", "operation"]
+        calls = CounterMetricFamily("dsm_datastore_calls", "DataStore calls the plugin made", labels=labels)
+        errors = CounterMetricFamily("dsm_datastore_errors", "DataStore calls that failed", labels=labels)
+        latency = SummaryMetricFamily(
+            "dsm_datastore_latency_seconds", "Latency of timed DataStore calls", labels=labels
+        )
+        for user_id, name, count, failures, timed, latency_ms in rows:
+            key = [str(user_id), str(name)]
+            calls.add_metric(key, count)
+            errors.add_metric(key, failures)
+            latency.add_metric(key, count_value=timed, sum_value=latency_ms / 1000.0)
+        yield from (calls, errors, latency)
+
+
+def _op_rows(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, int, float]]:
+    return conn.execute(_OPS_SQL, (DAY,)).fetchall()
+
+
+class Metrics:
+    """One application's instruments and registry."""
+
+    def __init__(self, db_path: Path, connections: Callable[[], int]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.events = Counter(
+            "dsm_ingest_events", "Events in acknowledged events.append requests", ["result"], registry=r
+        )
+        self.requests = Counter("dsm_ingest_requests", "events.append requests by reply code", ["code"], registry=r)
+        self.ack_seconds = Histogram(
+            "dsm_ingest_ack_seconds",
+            "Seconds from events.append to its acknowledgement",
+            buckets=ACK_BUCKETS,
+            registry=r,
+        )
+        self.connections = Gauge("dsm_link_connections", "Open WebSocket connections", registry=r)
+        self.connections.set_function(lambda: float(connections()))
+        r.register(DataStoreFigures(db_path))
+
+    def ingested(self, accepted: int, duplicates: int, seconds: float) -> None:
+        self.events.labels("accepted").inc(accepted)
+        self.events.labels("duplicate").inc(duplicates)
+        self.requests.labels("ok").inc()
+        self.ack_seconds.observe(seconds)
+
+    def refused(self, code: str) -> None:
+        self.requests.labels(code).inc()
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def metrics_handler(get: Callable[[web.Request], Metrics]) -> Callable[[web.Request], object]:
+    """The `/metrics` route; the scrape reads the database, so it runs in a worker thread."""
+
+    async def handler(request: web.Request) -> web.Response:
+        body = await asyncio.to_thread(get(request).exposition)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return handler
