@@ -50,8 +50,10 @@ def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
         db = await Database.open(config.db_path, config.clock)
         events = EventStore([rollups.observe], config.clock)
         reports = ReportPool(config.report_workers)
-        app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
+        services = app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
+        await services.notifier.start()
         yield
+        await services.notifier.close()
         await reports.close()
         await db.close()  # commits whatever the writer still holds
 

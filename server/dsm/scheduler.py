@@ -25,6 +25,7 @@ from dsm.reports.runner import generate_and_save
 from dsm.store.codec import unpack
 from dsm.store.database import Database
 from dsm.store.portable import known_users
+from dsm.store.reports import Report
 from dsm.store.retention import clean_job
 from dsm.store.settings import Settings, read_state
 
@@ -51,7 +52,14 @@ class TickResult:
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock, pool: ReportPool | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        pool: ReportPool | None = None,
+        notify: Callable[[int, Report], None] | None = None,
+    ) -> None:
+        self.notify = notify  # told of each saved summary (the server's webhooks)
         self.db = db
         self.clock = clock
         self.pool = pool  # the server's report pool: automatic reports wait their turn like the others
@@ -95,7 +103,14 @@ class Scheduler:
             return None
         schedule = {"frequency": frequency, "from": start, "to": end}
         report = await generate_and_save(
-            self.db, user_id, SUMMARY, {"from": start, "to": end}, at, extra={"schedule": schedule}, pool=self.pool
+            self.db,
+            user_id,
+            SUMMARY,
+            {"from": start, "to": end},
+            at,
+            extra={"schedule": schedule},
+            pool=self.pool,
+            notify=self.notify,
         )
         log.info("generated %s summary %s for user %d", frequency, report.id, user_id)
         return report.id
@@ -133,7 +148,7 @@ def scheduler_context(services_key: web.AppKey[Any]) -> Callable[[web.Applicatio
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         services = app[services_key]
-        scheduler = Scheduler(services.db, services.clock, services.reports)
+        scheduler = Scheduler(services.db, services.clock, services.reports, services.notifier.report_saved)
         task = asyncio.create_task(scheduler.run(services.config.schedule_interval), name="dsm-scheduler")
         yield
         task.cancel()

@@ -10,6 +10,7 @@ from dsm.clock import Clock
 from dsm.config import ServerConfig
 from dsm.link.hub import Hub
 from dsm.metrics import Metrics
+from dsm.notify.notifier import Notifier
 from dsm.reports.pool import ReportPool
 from dsm.store.database import Database
 from dsm.store.events import EventStore
@@ -26,10 +27,12 @@ class Services:
     started_monotonic: float = field(default_factory=time.monotonic)
     started_at: float = 0.0
     metrics: Metrics = field(init=False)  # this application's Prometheus registry (`GET /metrics`)
+    notifier: Notifier = field(init=False)  # webhooks; started and closed by the app's services context
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
         self.metrics = Metrics(self.config.db_path, self.hub.__len__)
+        self.notifier = Notifier(self.db, self.config.clock, self.config.sleep)
 
     @property
     def clock(self) -> Clock:
