@@ -13,6 +13,7 @@ class Exit(IntEnum):
     NEWER = 4
     UNWRITABLE = 5
     CANNOT_LISTEN = 6
+    UNREACHABLE = 7
     INTERRUPTED = 130
     OUTPUT_CLOSED = 141
 
@@ -25,6 +26,7 @@ MEANINGS: dict[Exit, str] = {
     Exit.NEWER: "the database was written by a newer companion: update dsm (the file was left unchanged)",
     Exit.UNWRITABLE: "the database's folder or file cannot be written (read-only, missing, disk full)",
     Exit.CANNOT_LISTEN: "dsm serve cannot listen: the port is in use or the address is not this machine's",
+    Exit.UNREACHABLE: "dsm demo --url: no companion answers at that URL (start `dsm serve`, check the port)",
     Exit.INTERRUPTED: "interrupted by Ctrl+C (the message says what was done)",
     Exit.OUTPUT_CLOSED: "the output was closed early, as by `| head` (nothing printed)",
 }

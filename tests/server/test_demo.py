@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dsm.cli import main
+from dsm.config import ServerConfig
 from dsm.demo.month import ANOMALY_HOURS_BEFORE, BURST_ERRORS, DAY, HOUR, SWEEP_KEYS, THROTTLE_DAYS_BEFORE, month
 from dsm.demo.send import send_month
 from dsm.link.client import LinkClient
@@ -114,3 +118,32 @@ def test_dsm_demo_help_and_bad_arguments(tmp_path: Path, capsys: pytest.CaptureF
     assert main(both) == 2
     assert "not both" in capsys.readouterr().err
     assert not (tmp_path / "d.sqlite3").exists()
+
+
+async def _dsm(*args: str) -> tuple[int, str, str]:
+    """`python -m dsm ...` as a separate process (its own event loop), against the test's server."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "dsm", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_dsm_demo_sends_to_a_running_companion_with_its_token_as_a_named_user(
+    server_factory: Callable[..., Awaitable[RunningServer]], config: ServerConfig
+) -> None:
+    running = await server_factory(config, token="t0k")
+    now = str(FIXED_NOW)
+    status, _, err = await _dsm("demo", "--url", running.ws_url, "--token", "wrong", "--now", now)
+    assert status == 2 and "refused the demo data: unauthorized" in err
+    status, out, err = await _dsm("demo", "--url", running.ws_url, "--token", "t0k", "--user", "42", "--now", now)
+    assert status == 0, err
+    assert f"open http://127.0.0.1:{running.port}/?user=42 to see them" in out
+    assert rows(config.db_path, "SELECT COUNT(*) FROM reports WHERE user_id = 42")[0][0] == len(NAMES)
+    assert rows(config.db_path, "SELECT COUNT(DISTINCT user_id) FROM events")[0][0] == 1
+
+
+async def test_dsm_demo_says_when_no_companion_answers(unused_tcp_port: int) -> None:
+    status, _, err = await _dsm("demo", "--url", f"ws://127.0.0.1:{unused_tcp_port}/ws", "--now", str(FIXED_NOW))
+    assert status == 7 and f"no companion answers at ws://127.0.0.1:{unused_tcp_port}/ws" in err

@@ -82,9 +82,11 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"dsm demo: the companion refused the demo data: {exc}", file=sys.stderr)
         return Exit.USAGE
     except OSError as exc:
-        where = args.url or "a companion of its own"
-        print(f"dsm demo: cannot reach {where}: {exc.strerror or exc}", file=sys.stderr)
-        return Exit.CANNOT_LISTEN
+        if not args.url:  # its own companion on a free loopback port: the machine refused the port
+            print(f"dsm demo: cannot start a companion on a free loopback port: {exc}", file=sys.stderr)
+            return Exit.CANNOT_LISTEN
+        print(f"dsm demo: no companion answers at {args.url} ({exc}): start `dsm serve` first", file=sys.stderr)
+        return Exit.UNREACHABLE
     print(
         f"demo ready: {sent.events} events ({sent.duplicates} already there), {sent.edits} edits, "
         f"{sent.sessions} Studio sessions and {len(sent.reports)} reports for user {args.user}"
