@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,7 @@ class Scheduler:
         db: Database,
         clock: Clock,
         pool: ReportPool | None = None,
-        notify: Callable[[int, Report], None] | None = None,
+        notify: Callable[[int, Report], Awaitable[None]] | None = None,
     ) -> None:
         self.notify = notify  # told of each saved summary (the server's webhooks)
         self.db = db

@@ -15,7 +15,7 @@ from dsm.config import ServerConfig
 from dsm.demo.month import month
 from dsm.demo.send import send_month
 from dsm.link.client import LinkClient, LinkError
-from support import FIXED_NOW, RunningServer, event
+from support import FIXED_NOW, RunningServer, event, start_server
 
 YESTERDAY = FIXED_NOW - 86400  # noon of the day DAILY_SUMMARY covers by default
 
@@ -130,7 +130,7 @@ async def test_no_webhook_url_or_notices_turned_off_send_nothing(server: Running
         await client.call("settings.update", {"patch": {"notifications": {"notifyDailySummary": True}}})
         await client.call("reports.generate", {"type": "PERFORMANCE_ANALYSIS"})  # not a notifying type
         await client.call("reports.generate", {"type": "DAILY_SUMMARY"})
-        await receiver.wait_for(1)  # the queue is in order: had the first notified, it would be here first
+        await receiver.wait_for(1)  # the queue is in order: had the first notified, it would have come first
         status = await client.call("status", {})
     finally:
         await client.close()
@@ -189,3 +189,25 @@ async def test_a_webhook_url_must_be_http_and_is_refused_naming_the_setting(conn
         "notifyAnomalies": True,
         "notifyDailySummary": True,
     }
+
+
+async def test_the_schedules_daily_summary_reaches_the_webhook(
+    server_factory: Callable[..., Awaitable[RunningServer]], config: ServerConfig, receiver: Receiver
+) -> None:
+    setup = await start_server(config)  # no schedule: the webhook and the day's events are in place first
+    client = await _user(setup.ws_url, 11, {"webhookUrl": receiver.url, "webhookFormat": "json"})
+    try:
+        calls = [event(i, ts=YESTERDAY, kind="datastore", name="getData", ok=True, latencyMs=9.0) for i in range(3)]
+        await client.call("events.append", {"events": calls})
+    finally:
+        await client.close()
+        await setup.runner.cleanup()
+    running = await server_factory(config, schedule_interval=0.05)  # its first tick makes yesterday's summary
+    (body,) = await receiver.wait_for(1)
+    client = await _user(running.ws_url, 11, {})
+    try:
+        saved = (await client.call("reports.list", {"type": "DAILY_SUMMARY"}))["reports"]
+    finally:
+        await client.close()
+    assert body["event"] == "daily_summary" and body["user"] == 11
+    assert [r["id"] for r in saved] == [body["report"]["id"]] and body["metrics"]["events.total"] == 3

@@ -1,10 +1,11 @@
 """Webhook notifications, sent by one background task: an ANOMALY_DETECTION report that found anomalies, and
 each DAILY_SUMMARY, go to the user's `notifications.webhookUrl` in its `webhookFormat`.
 
-Saving a report only queues it (`report_saved` never waits), so neither ingest nor report generation ever waits
-for a receiver. A delivery that fails (an HTTP status of 300 or more, a refused connection, no answer within
-`timeout`) is tried again after 1, 2, 4, 8 s (doubling, `sleep` injectable for tests), up to `attempts` times;
-each failure is logged and the figures (`status` → `notifications`) keep the last error per user."""
+Saving a report reads the user's settings in force then and queues the payload (`report_saved`), so neither
+ingest nor report generation ever waits for a receiver. A delivery that fails (an HTTP status of 300 or more, a
+refused connection, no answer within `timeout`) is tried again after 1, 2, 4, 8 s (doubling; `sleep` is
+injectable for tests), up to `attempts` times; each failure is logged and the figures (`status` →
+`notifications`) keep the last error per user."""
 
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ class Figures:
     lastError: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A payload on its way to one user's webhook."""
+
+    user_id: int
+    url: str
+    body: dict[str, Any]
+    event: str
+
+
 @dataclass
 class Notifier:
     db: Database
@@ -50,17 +61,25 @@ class Notifier:
     backoff: float = 1.0
     timeout: float = 10.0
     figures: dict[int, Figures] = field(default_factory=dict)
-    _queue: asyncio.Queue[tuple[int, Report]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    _queue: asyncio.Queue[Delivery] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     _delivering: int = 0
     _task: asyncio.Task[None] | None = None
     _session: aiohttp.ClientSession | None = None
 
-    def report_saved(self, user_id: int, report: Report) -> None:
-        """Queue a saved report for notification (those of other types are ignored); returns at once."""
+    async def report_saved(self, user_id: int, report: Report) -> None:
+        """Queue the notification a saved report makes under the user's settings, if any; never waits for a
+        receiver (one settings lookup, then the queue)."""
         if report.type not in ("ANOMALY_DETECTION", "DAILY_SUMMARY"):
             return
+        row = await self.db.fetchone(SELECT_SQL, (user_id,))
+        settings = state_from_row(row).settings["notifications"]
+        url = str(settings["webhookUrl"])
+        notice = _notice(user_id, report, settings)
+        if not url or notice is None:
+            return
+        delivery = Delivery(user_id, url, payload(notice, str(settings["webhookFormat"])), notice.event)
         try:
-            self._queue.put_nowait((user_id, report))
+            self._queue.put_nowait(delivery)
         except asyncio.QueueFull:
             self._of(user_id).dropped += 1
             log.warning("webhook queue full: notification of report %s for user %d dropped", report.id, user_id)
@@ -90,26 +109,19 @@ class Notifier:
 
     async def _run(self) -> None:
         while True:
-            user_id, report = await self._queue.get()
+            delivery = await self._queue.get()
             self._delivering += 1
             try:
-                await self._handle(user_id, report)
+                await self._deliver(delivery)
             except Exception:  # a bug here must not end the task: later notices still go out
-                log.exception("webhook notification of report %s failed", report.id)
+                log.exception("webhook notification for user %d failed", delivery.user_id)
             finally:
                 self._delivering -= 1
 
-    async def _handle(self, user_id: int, report: Report) -> None:
-        row = await self.db.fetchone(SELECT_SQL, (user_id,))
-        settings = state_from_row(row).settings["notifications"]
-        url = str(settings["webhookUrl"])
-        notice = _notice(user_id, report, settings)
-        if url and notice is not None:
-            await self._deliver(user_id, url, payload(notice, str(settings["webhookFormat"])), notice)
-
-    async def _deliver(self, user_id: int, url: str, body: dict[str, Any], notice: Notice) -> None:
+    async def _deliver(self, delivery: Delivery) -> None:
         assert self._session is not None
-        figures, host = self._of(user_id), urlsplit(url).netloc
+        url, body, event = delivery.url, delivery.body, delivery.event
+        figures, host = self._of(delivery.user_id), urlsplit(url).netloc
         for attempt in range(1, self.attempts + 1):
             try:
                 async with self._session.post(url, json=body) as response:
@@ -119,7 +131,7 @@ class Notifier:
                     problem = f"HTTP {response.status} {response.reason or ''}".strip()
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            figures.lastError = {"at": self.clock(), "host": host, "event": notice.event, "error": problem}
+            figures.lastError = {"at": self.clock(), "host": host, "event": event, "error": problem}
             if attempt == self.attempts:
                 figures.failed += 1
                 log.warning("webhook to %s failed %d times, given up: %s", host, attempt, problem)
