@@ -31,23 +31,29 @@ class Receiver:
     tries: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.tries += 1
         self.arrived.set()
+        await self._tell()
         if self.hang:
             await self.release.wait()
         status = self.statuses.pop(0) if self.statuses else 204
         if status < 300:
             self.bodies.append(await request.json())
+            await self._tell()
         return web.Response(status=status)
 
-    async def wait_for(self, count: int) -> list[dict[str, Any]]:
-        while len(self.bodies) < count:
-            self.arrived.clear()
-            await asyncio.wait_for(self.arrived.wait(), 60)
-            await asyncio.sleep(0)  # let the handler record the body it was given
+    async def wait_for(self, count: int, tries: int = 0) -> list[dict[str, Any]]:
+        """Once `count` bodies were taken and `tries` requests came (a bound, not a timed assertion)."""
+        async with asyncio.timeout(60), self.changed:
+            await self.changed.wait_for(lambda: len(self.bodies) >= count and self.tries >= tries)
         return self.bodies
+
+    async def _tell(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
 
 
 @pytest.fixture
@@ -138,7 +144,10 @@ async def test_no_webhook_url_or_notices_turned_off_send_nothing(server: Running
 
 
 async def test_a_receiver_failing_twice_gets_it_on_the_third_try_after_backing_off(
-    server_factory: Callable[..., Awaitable[RunningServer]], config: ServerConfig, receiver: Receiver
+    server_factory: Callable[..., Awaitable[RunningServer]],
+    config: ServerConfig,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     sleeps = Sleeps()
     running = await server_factory(config, sleep=sleeps)
@@ -156,6 +165,34 @@ async def test_a_receiver_failing_twice_gets_it_on_the_third_try_after_backing_o
     assert figures["sent"] == 1 and figures["retries"] == 2 and figures["failed"] == 0
     assert figures["lastError"]["error"] == "HTTP 503 Service Unavailable"
     assert figures["lastError"]["host"] == receiver.url.split("/")[2]
+    host = receiver.url.split("/")[2]
+    logged = [r.getMessage() for r in caplog.records if r.name == "dsm.notify.notifier"]
+    assert logged == [
+        f"webhook to {host} failed (HTTP 500 Internal Server Error), try 2 of 5 in 1 s",
+        f"webhook to {host} failed (HTTP 503 Service Unavailable), try 3 of 5 in 2 s",
+    ]
+
+
+async def test_a_receiver_that_always_fails_is_given_up_after_five_tries(
+    server_factory: Callable[..., Awaitable[RunningServer]], config: ServerConfig, receiver: Receiver
+) -> None:
+    sleeps = Sleeps()
+    running = await server_factory(config, sleep=sleeps)
+    receiver.statuses = [500] * 5
+    client = await _user(running.ws_url, 12, {"webhookUrl": receiver.url, "webhookFormat": "json"})
+    try:
+        await _summary_of_a_few_events(client)
+        await receiver.wait_for(0, tries=5)
+        async with asyncio.timeout(60):
+            status = await client.call("status", {})
+            while status["notifications"]["pending"]:  # the fifth answer is being read
+                status = await client.call("status", {})
+    finally:
+        await client.close()
+    figures = status["notifications"]["users"]["12"]
+    assert receiver.bodies == [] and receiver.tries == 5 and sleeps.delays == [1.0, 2.0, 4.0, 8.0]
+    assert figures["sent"] == 0 and figures["failed"] == 1 and figures["retries"] == 4
+    assert figures["lastError"]["error"] == "HTTP 500 Internal Server Error"
 
 
 async def test_a_receiver_that_never_answers_does_not_delay_ingest(server: RunningServer, receiver: Receiver) -> None:
