@@ -8,22 +8,28 @@ cover everything stored (deduplicated, surviving restarts), not only what arrive
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, Metric, SummaryMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
-from dsm.analytics.buckets import DAY
+from dsm.analytics import sketch
+from dsm.analytics.buckets import DAY, HOUR
+from dsm.clock import Clock
+from dsm.store.codec import unpack
 from dsm.store.database import read_file
 
 # Seconds from an `events.append` arriving to its acknowledgement (after COMMIT): fsync-bound, usually milliseconds.
 ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+QUANTILES = (0.5, 0.95, 0.99)
+_RECENT_SQL = "SELECT user_id, name, hist FROM rollup_ops WHERE grain = ? AND bucket >= ?"
 _OPS_SQL = (
     "SELECT user_id, name, SUM(count), SUM(failures), SUM(lat_count), SUM(lat_sum) FROM rollup_ops"
     " WHERE grain = ? GROUP BY user_id, name ORDER BY user_id, name"
@@ -33,11 +39,13 @@ _OPS_SQL = (
 class DataStoreFigures(Collector):
     """DataStore calls, failed calls and latency per Studio user and operation, from the stored rollups."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, clock: Clock) -> None:
         self.db_path = db_path
+        self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        rows = read_file(self.db_path, _op_rows)
+        since = math.floor(self.clock() / HOUR) * HOUR - HOUR
+        rows, recent = read_file(self.db_path, lambda conn: (_op_rows(conn), _recent_sketches(conn, since)))
         labels = ["user", "operation"]
         calls = CounterMetricFamily("dsm_datastore_calls", "DataStore calls the plugin made", labels=labels)
         errors = CounterMetricFamily("dsm_datastore_errors", "DataStore calls that failed", labels=labels)
@@ -49,7 +57,24 @@ class DataStoreFigures(Collector):
             calls.add_metric(key, count)
             errors.add_metric(key, failures)
             latency.add_metric(key, count_value=timed, sum_value=latency_ms / 1000.0)
-        yield from (calls, errors, latency)
+        quantile = GaugeMetricFamily(
+            "dsm_datastore_recent_latency_seconds",
+            "Latency percentiles of DataStore calls in the current and the previous UTC hour",
+            labels=[*labels, "quantile"],
+        )
+        for (user_id, name), bins in sorted(recent.items()):
+            for p, value in zip(QUANTILES, sketch.quantiles(bins, QUANTILES), strict=True):
+                if value is not None:
+                    quantile.add_metric([str(user_id), name, str(p)], value / 1000.0)
+        yield from (calls, errors, latency, quantile)
+
+
+def _recent_sketches(conn: sqlite3.Connection, since: float) -> dict[tuple[int, str], sketch.Bins]:
+    """The latency sketches of the hours from `since`, merged per user and operation."""
+    merged: dict[tuple[int, str], sketch.Bins] = {}
+    for user_id, name, hist in conn.execute(_RECENT_SQL, (HOUR, since)):
+        sketch.merge(merged.setdefault((user_id, str(name)), {}), unpack(hist) or {})
+    return merged
 
 
 def _op_rows(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, int, float]]:
@@ -59,7 +84,7 @@ def _op_rows(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, int, fl
 class Metrics:
     """One application's instruments and registry."""
 
-    def __init__(self, db_path: Path, connections: Callable[[], int]) -> None:
+    def __init__(self, db_path: Path, connections: Callable[[], int], clock: Clock) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.events = Counter(
@@ -74,7 +99,7 @@ class Metrics:
         )
         self.connections = Gauge("dsm_link_connections", "Open WebSocket connections", registry=r)
         self.connections.set_function(lambda: float(connections()))
-        r.register(DataStoreFigures(db_path))
+        r.register(DataStoreFigures(db_path, clock))
 
     def ingested(self, accepted: int, duplicates: int, seconds: float) -> None:
         self.events.labels("accepted").inc(accepted)

@@ -31,7 +31,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
-        self.metrics = Metrics(self.config.db_path, self.hub.__len__)
+        self.metrics = Metrics(self.config.db_path, self.hub.__len__, self.config.clock)
         self.notifier = Notifier(self.db, self.config.clock, self.config.sleep)
 
     @property

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from dsm.config import ServerConfig
 from dsm.link.client import LinkClient, LinkError
-from support import RunningServer, event
+from support import ManualClock, RunningServer, event
 
 
 async def _scrape(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -101,3 +101,28 @@ async def test_metrics_need_the_token_and_a_loopback_host_like_every_route(
     assert (await _scrape(running.http_url, {"Authorization": "Bearer s3cret", "Host": "evil.example"}))[0] == 403
     foreign = {"Authorization": "Bearer s3cret", "Origin": "http://evil.example"}
     assert (await _scrape(running.http_url, foreign))[0] == 403
+
+
+async def test_recent_latency_percentiles_cover_the_current_and_previous_hour_only(
+    server: RunningServer, connect: Callable[..., Awaitable[LinkClient]], clock: ManualClock
+) -> None:
+    client = await connect(7)
+    now = clock()
+    recent = [_call("getData", True, 10.0 * i, i, ts=now - 60 - i) for i in range(1, 11)]  # 10..100 ms
+    old = [_call("getData", True, 5000.0, 100 + i, ts=now - 3 * 3600 - i) for i in range(5)]  # hours ago: not recent
+    assert (await client.call("events.append", {"events": recent + old}))["accepted"] == 15
+    samples = _samples((await _scrape(server.http_url))[2])
+
+    def quantile(q: str) -> float:
+        return samples[
+            ("dsm_datastore_recent_latency_seconds", (("operation", "getData"), ("quantile", q), ("user", "7")))
+        ]
+
+    assert quantile("0.5") == pytest.approx(0.050, rel=0.01)  # the sketch's bound: within 1%
+    assert quantile("0.95") == pytest.approx(0.100, rel=0.01)
+    assert quantile("0.99") == pytest.approx(0.100, rel=0.01)
+    assert samples[("dsm_datastore_calls_total", (("operation", "getData"), ("user", "7")))] == 15
+    clock.advance(2 * 3600)  # two hours on, nothing is recent any more
+    later = _samples((await _scrape(server.http_url))[2])
+    assert not [key for key in later if key[0] == "dsm_datastore_recent_latency_seconds"]
+    assert later[("dsm_datastore_calls_total", (("operation", "getData"), ("user", "7")))] == 15
