@@ -46,27 +46,36 @@ class DataStoreFigures(Collector):
     def collect(self) -> Iterator[Metric]:
         since = math.floor(self.clock() / HOUR) * HOUR - HOUR
         rows, recent = read_file(self.db_path, lambda conn: (_op_rows(conn), _recent_sketches(conn, since)))
-        labels = ["user", "operation"]
-        calls = CounterMetricFamily("dsm_datastore_calls", "DataStore calls the plugin made", labels=labels)
-        errors = CounterMetricFamily("dsm_datastore_errors", "DataStore calls that failed", labels=labels)
-        latency = SummaryMetricFamily(
-            "dsm_datastore_latency_seconds", "Latency of timed DataStore calls", labels=labels
-        )
-        for user_id, name, count, failures, timed, latency_ms in rows:
-            key = [str(user_id), str(name)]
-            calls.add_metric(key, count)
-            errors.add_metric(key, failures)
-            latency.add_metric(key, count_value=timed, sum_value=latency_ms / 1000.0)
-        quantile = GaugeMetricFamily(
-            "dsm_datastore_recent_latency_seconds",
-            "Latency percentiles of DataStore calls in the current and the previous UTC hour",
-            labels=[*labels, "quantile"],
-        )
-        for (user_id, name), bins in sorted(recent.items()):
-            for p, value in zip(QUANTILES, sketch.quantiles(bins, QUANTILES), strict=True):
-                if value is not None:
-                    quantile.add_metric([str(user_id), name, str(p)], value / 1000.0)
-        yield from (calls, errors, latency, quantile)
+        yield from _totals(rows)
+        yield _percentiles(recent)
+
+
+LABELS = ["user", "operation"]
+
+
+def _totals(rows: list[tuple[int, str, int, int, int, float]]) -> tuple[Metric, ...]:
+    calls = CounterMetricFamily("dsm_datastore_calls", "DataStore calls the plugin made", labels=LABELS)
+    errors = CounterMetricFamily("dsm_datastore_errors", "DataStore calls that failed", labels=LABELS)
+    latency = SummaryMetricFamily("dsm_datastore_latency_seconds", "Latency of timed DataStore calls", labels=LABELS)
+    for user_id, name, count, failures, timed, latency_ms in rows:
+        key = [str(user_id), str(name)]
+        calls.add_metric(key, count)
+        errors.add_metric(key, failures)
+        latency.add_metric(key, count_value=timed, sum_value=latency_ms / 1000.0)
+    return calls, errors, latency
+
+
+def _percentiles(recent: dict[tuple[int, str], sketch.Bins]) -> Metric:
+    quantile = GaugeMetricFamily(
+        "dsm_datastore_recent_latency_seconds",
+        "Latency percentiles of DataStore calls in the current and the previous UTC hour",
+        labels=[*LABELS, "quantile"],
+    )
+    for (user_id, name), bins in sorted(recent.items()):
+        for p, value in zip(QUANTILES, sketch.quantiles(bins, QUANTILES), strict=True):
+            if value is not None:
+                quantile.add_metric([str(user_id), name, str(p)], value / 1000.0)
+    return quantile
 
 
 def _recent_sketches(conn: sqlite3.Connection, since: float) -> dict[tuple[int, str], sketch.Bins]:
