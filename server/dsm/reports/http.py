@@ -125,7 +125,13 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
         report_type = _report_type(str(fields.get("type") or ""), required=True) or ""
         options = _options(fields, is_form)
         report = await generate_and_save(
-            services.db, user_id, report_type, options, services.clock(), pool=services.reports
+            services.db,
+            user_id,
+            report_type,
+            options,
+            services.clock(),
+            pool=services.reports,
+            notify=services.notifier.report_saved,
         )
         if is_form:
             raise web.HTTPSeeOther(f"/api/reports/{report.id}.html?user={user_id}")
