@@ -18,6 +18,8 @@ from dsm import __version__
 from dsm.app import PORT, make_app
 from dsm.config import ServerConfig, is_loopback_host
 from dsm.exitcodes import Exit
+from dsm.web.auth import login_url
+from dsm.web.routes import SESSIONS
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,10 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
             raise RefusedToStart(await cannot_listen(config, exc), Exit.CANNOT_LISTEN) from None
         port = _bound_port(runner, config.port)
         app[PORT][0] = port
-        on_ready(startup_line(config, port))
+        login = login_url(config, port, app[SESSIONS])
+        on_ready(
+            startup_line(config, port) + (f"\nopen the dashboard (this link logs in once): {login}" if login else "")
+        )
         await _wait_for_stop()
         log.info("stopping: closing connections and committing pending writes")
     finally:

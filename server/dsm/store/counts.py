@@ -11,6 +11,7 @@ STORE_TABLES: dict[str, tuple[str, ...]] = {
     "settings": ("settings",),
     "historical": ("historical_snapshots",),
     "edits": ("edits",),
+    "shares": ("report_shares",),
 }
 
 

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-# Imported for the migrations they register: the rollups (2 and 3) and the edits journal (4).
+# Imported for the migrations they register: the rollups (2 and 3), the edits journal (4) and the shares (5).
 import dsm.analytics.rollups
-import dsm.store.edits  # noqa: F401
+import dsm.store.edits
+import dsm.store.shares  # noqa: F401
 from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
 from dsm.store.health import open_fault, preflight, write_fault
