@@ -90,8 +90,10 @@ def _signed_in(response: web.Response, port: int, session: str) -> web.Response:
     return response
 
 
-def login_page(message: str = "", status: int = 200) -> web.Response:
-    alert = f"<p class='error' role='alert'>{esc(message)}</p>" if message else ""
+def login_page(message: str = "", status: int = 200, *, kind: str = "error") -> web.Response:
+    """The login form, with a message: an `error` (a refused code or token) or a `notice`."""
+    role = "alert" if kind == "error" else "status"
+    alert = f"<p class='{kind}' role='{role}'>{esc(message)}</p>" if message else ""
     content = (
         "<h1>DataStore Manager Pro</h1><section class='login'>"
         "<p>This companion was started with <code>--token</code>. Open the login link it printed, or enter the "
@@ -125,7 +127,7 @@ def make_handlers(sessions_of: Callable[[web.Request], tuple[Sessions, int]]) ->
         if code is None:
             if sessions.valid(request.cookies.get(cookie_name(port))):
                 return see_other("/")
-            return login_page("You are logged out." if "out" in request.query else "")
+            return login_page("You are logged out." if "out" in request.query else "", kind="notice")
         session = sessions.login_with_code(code)
         if session is None:
             return login_page("This login link was already used (it works once). Enter the token instead.", 401)

@@ -26,7 +26,7 @@ a { color: var(--accent); }
 header.top { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 18px; margin-bottom: 8px; }
 header.top h1 { margin: 0; } header.top .meta { margin: 0; flex: 1; }
 form.inline { display: inline; margin: 0; }
-form.row, fieldset.opts, fieldset.analysis { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end;
+form.row, div.row, fieldset.opts, fieldset.analysis { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end;
   margin: 0; }
 fieldset { border: 0; padding: 0; min-width: 0; }
 label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }
@@ -39,6 +39,8 @@ button.plain { background: var(--bg); color: var(--fg); border-color: var(--line
   font-weight: 600; }
 .notice { background: var(--ok-bg); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 fieldset.opts, fieldset.analysis { display: none; width: 100%; }
+fieldset.opts > p.hint, fieldset.analysis > p.hint { width: 100%; margin: 4px 0 0; }
+form.generate { display: flex; flex-direction: column; gap: 10px; }
 .hint { font-size: 12px; color: var(--muted); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
 .tile { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
@@ -59,7 +61,7 @@ def document(title: str, content: str, *, script: bool = False, policy: str = PO
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<meta name='referrer' content='no-referrer'>"
+        "<meta name='referrer' content='same-origin'>"  # no-referrer would send Origin: null with forms
         f"<title>{esc(title)}</title><style>{REPORT_CSS}{DASHBOARD_CSS}{extra_css}</style>{tag}</head>"
         f"<body>{content}</body></html>\n"
     )

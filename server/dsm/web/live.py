@@ -87,7 +87,8 @@ async def stream(request: web.Request, feed: LiveFeed, user_id: int, render: Ren
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     )
-    with feed.watch(user_id) as changed:  # before the response starts: nothing committed after it is missed
+    with feed.watch(user_id) as changed, contextlib.suppress(ConnectionResetError):  # the browser went away
+        # Watching starts before the response does: nothing committed after the browser sees it open is missed.
         await response.prepare(request)
         while not feed.closed.is_set():
             changed.clear()
