@@ -65,14 +65,24 @@ def _text(element: Any) -> str:
 
 
 def _tiles(driver: Any) -> dict[str, str]:
-    tiles = driver.find_elements(By.CSS_SELECTOR, "#panels .tile")
+    """The figures as drawn (read in one step: the live stream may swap the charts in between two reads)."""
+    tiles = driver.execute_script(
+        "var out = {}; document.querySelectorAll('#panels .tile').forEach(function (t) {"
+        " out[t.getAttribute('data-name')] = t.querySelector('.value').textContent.trim(); }); return out;"
+    )
     assert tiles, "no figures drawn"
-    return {t.get_attribute("data-name"): _text(t.find_element(By.CSS_SELECTOR, ".value")) for t in tiles}
+    return dict(tiles)
 
 
 def _chart_tips(driver: Any, section_id: str) -> list[str]:
     """The tooltips of a chart's drawn marks (columns, dots, bars): each names a figure as the user reads it."""
-    return [_text(t) for t in driver.find_elements(By.CSS_SELECTOR, f"#{section_id} + section svg title")]
+    return list(
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(function (t) {"
+            " return t.textContent.trim(); });",
+            f"#{section_id} + section svg title",
+        )
+    )
 
 
 def _wait(driver: Any, condition: Any) -> Any:
@@ -136,8 +146,8 @@ def test_dark_scheme_is_applied_to_the_dashboard(served: ThreadedServer, browser
     )
     assert browser.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(17, 24, 39)"
     # The charts' axis labels take the dark scheme's muted text colour (light grey on the dark card).
-    axis_text = browser.find_element(By.CSS_SELECTOR, "#panels svg text.muted")
-    assert browser.execute_script("return getComputedStyle(arguments[0]).fill", axis_text) == "rgb(156, 163, 175)"
+    fill = "return getComputedStyle(document.querySelector('#panels svg text.muted')).fill"
+    assert browser.execute_script(fill) == "rgb(156, 163, 175)"
 
 
 def test_empty_dashboard_points_to_the_demo_and_the_plugin(served: ThreadedServer, browser: Any) -> None:

@@ -54,7 +54,8 @@ def render(view: View) -> str:
     if view.user_id is None:
         parts.append(_empty(view))
     else:
-        parts += [_periods(view), _panels(view), _reports(view), _generate(view), _compare(view), _shares(view)]
+        parts += [_nav(view), _periods(view), _panels(view), _reports(view), _generate(view), _compare(view)]
+        parts.append(_shares(view))
     css = forms.type_css()
     return document("DataStore Manager Pro — dashboard", "".join(parts), script=view.user_id is not None, extra_css=css)
 
@@ -97,6 +98,13 @@ def _empty(view: View) -> str:
         "<li><b>Use your own:</b> install the plugin with <code>dsm plugin install</code>, open Roblox Studio and "
         "connect it (Connection tab); your DataStore work shows up here live.</li></ol></section>"
     )
+
+
+def _nav(view: View) -> str:
+    places = [("panels", "Charts"), ("reports", "Reports"), ("generate", "Generate")]
+    places += [("compare", "Compare")] if len(view.all_reports) >= 2 else []
+    places.append(("shares", f"Share links ({len(view.shares)})"))
+    return "<nav class='jump'>" + " · ".join(f"<a href='#{i}'>{esc(t)}</a>" for i, t in places) + "</nav>"
 
 
 def _periods(view: View) -> str:

@@ -49,6 +49,7 @@ form.generate { display: flex; flex-direction: column; gap: 10px; }
 .live { font-size: 12px; color: var(--muted); }
 body[data-live='open'] .live::before { content: '● '; color: #10b981; }
 code { font-size: 13px; }
+nav.jump { margin: 0 0 6px; font-size: 13px; }
 ol.steps li { margin: 6px 0; }
 input.share-url { width: 100%; min-width: 320px; }
 """
