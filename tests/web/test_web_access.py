@@ -156,3 +156,16 @@ async def test_without_a_token_login_is_not_needed(server: Any) -> None:
     assert status == 303 and headers["Location"] == "/"
     status, page, _ = await _get(f"{server.http_url}/")
     assert status == 200 and "action='/logout'" not in page
+
+
+async def test_a_bad_dashboard_address_is_a_page_saying_why(server: Any, connect: Any) -> None:
+    await _seed(connect, 11)
+    for query, message in (
+        ("user=abc", "user: expected a Studio user id (a whole number)"),
+        ("period=5y", "period: expected one of 24h, 7d, 30d"),
+        ("from=yesterday", "from: &#x27;yesterday&#x27;: expected Unix seconds, YYYY-MM-DD or an ISO date-time"),
+    ):
+        async with aiohttp.ClientSession() as http, http.get(f"{server.http_url}/?{query}") as resp:
+            assert (resp.status, resp.content_type) == (400, "text/html")
+            page = await resp.text()
+        assert f"role='alert'>{message}</div>" in page and "href='/'" in page

@@ -54,7 +54,7 @@ async def resolve_user(services: Services, raw: str | None) -> tuple[int | None,
     return (users[0] if len(users) == 1 else None), users
 
 
-def _query_time(query: Any, key: str, *, end_of_day: bool = False) -> float | None:
+def query_time(query: Any, key: str, *, end_of_day: bool = False) -> float | None:
     text = query.get(key)
     if not text:
         return None
@@ -74,7 +74,7 @@ def _limit(query: Any) -> int:
     return limit
 
 
-def _report_type(value: str | None, required: bool) -> str | None:
+def report_type_of(value: str | None, required: bool) -> str | None:
     if not value:
         if required:
             raise invalid("type", f"required; one of {', '.join(store.REPORT_TYPES)}")
@@ -95,8 +95,8 @@ def make_handlers(services_of: Callable[[web.Request], Services], form_refused: 
     async def list_reports(request: web.Request) -> web.Response:
         services, query = services_of(request), request.query
         user_id, users = await resolve_user(services, query.get("user"))
-        report_type = _report_type(query.get("type"), required=False)
-        start, end = _query_time(query, "from"), _query_time(query, "to", end_of_day=True)
+        report_type = report_type_of(query.get("type"), required=False)
+        start, end = query_time(query, "from"), query_time(query, "to", end_of_day=True)
         limit = _limit(query)
         if user_id is None and users:
             raise DsmError("invalid_body", "user: several users have data: pick one with ?user=", users=users)
@@ -133,7 +133,7 @@ def make_handlers(services_of: Callable[[web.Request], Services], form_refused: 
         user_id, users = await resolve_user(services, str(body.get("user") or "") or None)
         if user_id is None:
             raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
-        report_type = _report_type(str(body.get("type") or ""), required=True) or ""
+        report_type = report_type_of(str(body.get("type") or ""), required=True) or ""
         options = body.get("options") or {}
         if not isinstance(options, dict | list):
             raise invalid("options", "expected an object")
@@ -148,7 +148,7 @@ def make_handlers(services_of: Callable[[web.Request], Services], form_refused: 
         user_id, users = await resolve_user(services, fields.get("user") or None)
         if user_id is None:
             raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
-        report_type = _report_type(fields.get("type"), required=True) or ""
+        report_type = report_type_of(fields.get("type"), required=True) or ""
         options = forms.options_from_form(report_type, fields)
         report = await generate_and_save(
             services.db, user_id, report_type, options, services.clock(), pool=services.reports
@@ -168,14 +168,14 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def with_errors(handler: Handler) -> Handler:
-    """`DsmError` as the API's JSON error; as a page for a browser asking for a report's HTML view."""
+def with_errors(handler: Handler, *, page: bool = False) -> Handler:
+    """`DsmError` as the API's JSON error; as a page for a page (`page`) or a report's HTML view."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
         except DsmError as exc:
-            if request.match_info.get("fmt") == "html":
+            if page or request.match_info.get("fmt") == "html":
                 return error_page(exc.message, STATUS.get(exc.code, 500))
             return error_response(exc)
 

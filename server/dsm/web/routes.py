@@ -66,7 +66,7 @@ def setup(
     handlers = api.make_handlers(services_of, pages.form_refused)
     login, logout = auth.make_handlers(pages.sessions_of)
     formats = "|".join(EXPORTERS)
-    app.router.add_get("/", api.with_errors(pages.home))
+    app.router.add_get("/", api.with_errors(pages.home, page=True))
     app.router.add_get("/live", api.with_errors(pages.live))
     app.router.add_get("/static/dashboard.js", pages.script)
     app.router.add_get("/api/reports", api.with_errors(handlers["list"]))
@@ -100,8 +100,8 @@ class Pages:
         if user_id is None:
             return view
         query = request.query
-        report_type = api._report_type(query.get("type"), required=False)
-        start, end = api._query_time(query, "from"), api._query_time(query, "to", end_of_day=True)
+        report_type = api.report_type_of(query.get("type"), required=False)
+        start, end = api.query_time(query, "from"), api.query_time(query, "to", end_of_day=True)
         view.filters = {k: query[k] for k in ("type", "from", "to") if query.get(k)}
         now = services.clock()
 
