@@ -50,6 +50,7 @@ form.generate { display: flex; flex-direction: column; gap: 10px; }
 body[data-live='open'] .live::before { content: '● '; color: #10b981; }
 code { font-size: 13px; }
 nav.jump { margin: 0 0 6px; font-size: 13px; }
+section.login form { display: flex; gap: 12px; align-items: end; } section.login input { width: 320px; }
 ol.steps li { margin: 6px 0; }
 input.share-url { width: 100%; min-width: 320px; }
 """

@@ -123,7 +123,10 @@ class Pages:
         self, request: web.Request, user_id: int | None, exc: DsmError, fields: dict[str, str]
     ) -> web.StreamResponse:
         """The dashboard again, the message above the form and the values as they were sent."""
-        view = await self._view(request, str(user_id) if user_id is not None else None)
+        try:
+            view = await self._view(request, str(user_id) if user_id is not None else None)
+        except DsmError:  # not even the dashboard can be drawn for that user: the message alone
+            return error_page(_sentence(exc), api.STATUS.get(exc.code, 500))
         view.error, view.form_values, view.form_type = _sentence(exc), fields, fields.get("type")
         return _page(dashboard.render(view), api.STATUS.get(exc.code, 500))
 
