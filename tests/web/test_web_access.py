@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -169,3 +170,20 @@ async def test_a_bad_dashboard_address_is_a_page_saying_why(server: Any, connect
             assert (resp.status, resp.content_type) == (400, "text/html")
             page = await resp.text()
         assert f"role='alert'>{message}</div>" in page and "href='/'" in page
+
+
+async def test_the_30_day_view_adds_closed_days_and_today(server: Any, connect: Any) -> None:
+    client = await connect(11)
+    old = [event(i, ts=FIXED_NOW - 10 * DAY, kind="datastore", name="GetAsync", datastore="Old", key="k", ok=True)
+           for i in range(5)]  # fmt: skip
+    new = [event(i, ts=FIXED_NOW - 600, session="S2", kind="datastore", name="SetAsync", datastore="Old", key="k",
+                 ok=False, errorCode=301) for i in range(3)]  # fmt: skip
+    assert (await client.call("events.append", {"events": old + new}))["accepted"] == 8
+    status, page, _ = await _get(f"{server.http_url}/?period=30d")
+    assert status == 200
+    assert "<title>Old / k calls: 8</title>" in page.replace("&#47;", "/")  # 5 ten days ago + 3 today
+    assert "<title>Old / k failed: 3</title>" in page.replace("&#47;", "/")
+    day = time.strftime("%Y-%m-%d", time.gmtime(FIXED_NOW - 10 * DAY))
+    assert f"<title>{day} 00:00 UTC GetAsync: 5</title>" in page  # one column per day
+    status, page, _ = await _get(f"{server.http_url}/?period=24h")
+    assert "<title>Old / k calls: 3</title>" in page.replace("&#47;", "/")  # only today's
