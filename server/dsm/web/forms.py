@@ -21,6 +21,8 @@ from dsm.reports.runner import parse_when
 CUSTOM = "CUSTOM_ANALYSIS"
 # Options the form draws differently: the analysis picks a fieldset, parameters and filters are its fields.
 NESTED = frozenset(("parameters", "filters"))
+# How a choice reads in a list: the analyses by their titles (the value sent stays the name).
+CHOICE_TITLES = {a.name: a.title for a in catalog.ANALYSES}
 
 
 def type_css() -> str:
@@ -77,7 +79,8 @@ def _input(name: str, option: Option, reports: list[dict[str, Any]], values: Map
     label = esc(option.label) + (" (UTC)" if option.type in ("time", "date") else "")
     if option.type == "enum":
         choices = "".join(
-            f"<option value='{esc(c)}'{' selected' if c == (value or option.default) else ''}>{esc(c)}</option>"
+            f"<option value='{esc(c)}'{' selected' if c == (value or option.default) else ''}>"
+            f"{esc(CHOICE_TITLES.get(c, c))}</option>"
             for c in option.choices
         )
         return f"<label{title}>{label}<select name='{esc(name)}'>{choices}</select></label>"
