@@ -25,6 +25,7 @@ from dsm.serve_process import start_serve
 from dsm.store.connection import open_connection
 from dsm.store.events import INSERT_SQL, parse_events
 from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 
 BATCH = 100
 IN_FLIGHT = 8
@@ -91,7 +92,7 @@ def bench_raw(rows: int, folder: Path) -> float:
     """(a) the same rows into the same table and indexes (migrated schema), pre-built tuples, executemany in
     batches of 1,000 with one commit each, same pragmas as the server: the limit of the storage itself."""
     conn = open_connection(folder / "raw.sqlite3")
-    migrate(conn, time.time())
+    migrate(conn, time.time(), companion_schema().migrations)
     data = parse_events(1, [make_event("RAW", i) for i in range(rows)], rows, time.time())  # the server's own rows
     started = time.perf_counter()
     for start in range(0, rows, 1000):

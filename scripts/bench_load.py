@@ -4,7 +4,10 @@ Phases (the server runs in its own process, as users run it; every session is it
   A  the sessions stream: each flushes a batch every 0.25 s (the plugin's flush interval), at --rate events/s;
   B  the same, while --burst report requests are generated at once, wave after wave;
   C  the same, while every session asks for a report at the same moment (the queue the pool makes).
+In every phase 10 sessions also read (settings, report and edit lists, status, snapshots, cache figures) as
+the plugin's panels do.
 Printed: acknowledgement latency (send to reply, so after COMMIT) p50/p99 per phase, report latency p50/p99,
+read op latency p50/p99,
 the longest report queue seen in `status`, events acknowledged against events stored, the server's peak memory,
 and the ratios to phase A. Targets: ack p99 < 100 ms with 50 sessions streaming (A, B), report p99 < 1 s with 10
 generated at once (B). Figures, not a test: machines are noisy.
@@ -26,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import Server as IngestServer
 from bench_ingest import make_event as ingest_event
-from dsm.analytics import rollups
 from dsm.link.client import LinkClient
-from dsm.serve_process import start_serve
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
+from dsm.store.schema import companion_schema
 
 FLUSH_S = 0.25
 DAY = 86400.0
@@ -41,6 +44,17 @@ REPORTS = (
     ("USAGE_ANALYTICS", True),
     ("DATASTORE_AUDIT", True),
 )
+# Read ops as the plugin's panels send them: each is one or a few indexed queries on the read path.
+READ_OPS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("settings.get", {}),
+    ("reports.list", {"limit": 20}),
+    ("status", {}),
+    ("edits.list", {"limit": 20}),
+    ("history.list", {}),
+    ("cache.stats", {}),
+)
+READERS = 10
+READ_EVERY_S = 0.05
 ACK_TARGET_MS = 100.0
 REPORT_TARGET_MS = 1000.0
 
@@ -52,8 +66,8 @@ def make_event(session: str, seq: int, ts: float) -> dict[str, Any]:
 
 async def seed_history(path: Path, users: list[int], total: int, now: float) -> None:
     """`total` events over the last 7 days, spread over the users, written as the server writes them."""
-    db = await Database.open(path)
-    store = EventStore([rollups.observe])
+    db = await Database.open(path, companion_schema())
+    store = EventStore(list(db.schema.observers))
     per_user = max(1, total // len(users))
     step = 7 * DAY / per_user
     done = 0
@@ -77,19 +91,10 @@ def _peak(pid: int) -> float:
     return 0.0
 
 
-class Server:
-    """`dsm serve` in its own process."""
+class Server(IngestServer):
+    """`dsm serve` in its own process (`dsm.serve_process.start_serve`, through bench_ingest's `Server`)."""
 
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self.proc: asyncio.subprocess.Process | None = None
-        self.url = ""
-
-    async def __aenter__(self) -> Server:
-        self.proc, self.url, _line = await start_serve(self.db)
-        return self
-
-    def peak_rss_mb(self) -> tuple[float, float] | None:
+    def peak_memory_mb(self) -> tuple[float, float] | None:
         """Peak memory of the server process and of its report workers together (Linux only: VmHWM)."""
         if self.proc is None or not Path(f"/proc/{self.proc.pid}/status").exists():
             return None
@@ -98,16 +103,12 @@ class Server:
         ]
         return _peak(self.proc.pid), sum(_peak(child) for child in children)
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self.proc and self.proc.returncode is None:
-            self.proc.terminate()
-            await asyncio.wait_for(self.proc.wait(), 60)
-
 
 @dataclass
 class Phase:
     acks: list[float] = field(default_factory=list)
     reports: list[float] = field(default_factory=list)
+    reads: list[float] = field(default_factory=list)
     fsyncs: list[float] = field(default_factory=list)
     refused: int = 0
 
@@ -175,6 +176,25 @@ async def one_report(session: Session, n: int, phase: list[Phase]) -> None:
     phase[0].reports.append((time.perf_counter() - sent) * 1000)
 
 
+async def read_ops(sessions: list[Session], until: float, phase: list[Phase]) -> None:
+    """The panels' reads while everything else runs: each of READERS sessions asks for one of READ_OPS every
+    READ_EVERY_S (the plugin's views refresh this way), one after the other."""
+
+    async def reader(session: Session, offset: int) -> None:
+        n = offset
+        while time.perf_counter() < until:
+            op, body = READ_OPS[n % len(READ_OPS)]
+            n += 1
+            sent = time.perf_counter()
+            reply = await session.client.request(op, body, 120)
+            if not reply.get("ok"):
+                raise RuntimeError(f"{op} failed: {reply}")
+            phase[0].reads.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(READ_EVERY_S)
+
+    await asyncio.gather(*(reader(s, i) for i, s in enumerate(sessions[:READERS])))
+
+
 async def report_waves(sessions: list[Session], burst: int, until: float, phase: list[Phase]) -> None:
     n = 0
     while time.perf_counter() < until:
@@ -218,6 +238,7 @@ async def run(args: argparse.Namespace) -> None:
                     asyncio.create_task(stream(s, args.rate, until, phase, i * FLUSH_S / len(sessions)))
                     for i, s in enumerate(sessions)
                 ]
+                work.append(asyncio.create_task(read_ops(sessions, until, phase)))
                 work.append(asyncio.create_task(asyncio.to_thread(probe_disk, db.parent, until, phase[0].fsyncs)))
                 if name == "B":
                     work.append(asyncio.create_task(report_waves(sessions, args.burst, until, phase)))
@@ -229,7 +250,7 @@ async def run(args: argparse.Namespace) -> None:
             acked = sum(s.acked for s in sessions)
             for client in [*(s.client for s in sessions), watcher]:
                 await client.close()
-            memory = server.peak_rss_mb()
+            memory = server.peak_memory_mb()
         conn = sqlite3.connect(db)
         stored = conn.execute("SELECT COUNT(*) FROM events WHERE session LIKE 'L%'").fetchone()[0]
         conn.close()
@@ -265,6 +286,10 @@ def report(
         (f"C report p50 / p99 / max of the {len(c.reports)} (ms)", pct(c.reports, 0.5), ""),
         ("", pct(c.reports, 0.99), ""),
         ("", max(c.reports, default=float("nan")), ""),
+        (f"A read op p50, {READERS} sessions reading ({len(a.reads)} reads) (ms)", pct(a.reads, 0.5), ""),
+        ("A read op p99 (ms)", pct(a.reads, 0.99), ""),
+        ("B read op p50 / p99 while reports are generated (ms)", pct(b.reads, 0.5), ""),
+        ("", pct(b.reads, 0.99), ""),
         ("C longest report queue seen in status (requests waiting)", float(peak), ""),
     ]  # fmt: skip
     print()

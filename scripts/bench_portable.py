@@ -20,11 +20,12 @@ from rio_support import DAY0, append_events, wire_events
 from dsm.reports.cli import event_store
 from dsm.store import portable
 from dsm.store.database import Database
+from dsm.store.schema import companion_schema
 
 
 async def bench(tmp: Path, total: int) -> None:
-    source = await Database.open(tmp / "source.sqlite3")
-    target = await Database.open(tmp / "target.sqlite3")
+    source = await Database.open(tmp / "source.sqlite3", companion_schema())
+    target = await Database.open(tmp / "target.sqlite3", companion_schema())
     try:
         for start in range(0, total, 10_000):
             count = min(10_000, total - start)
@@ -35,7 +36,7 @@ async def bench(tmp: Path, total: int) -> None:
             timings[name] = time.perf_counter() - started
 
         started = time.perf_counter()
-        doc = await source.read(lambda c: portable.export_user(c, 1, time.time()))
+        doc = await source.read(lambda c: portable.export_user(c, 1, time.time(), tables=source.tables))
         timed("export (read)", started)
         started = time.perf_counter()
         size = portable.write_file(doc, tmp / "backup.dsm.json.gz")
@@ -44,13 +45,13 @@ async def bench(tmp: Path, total: int) -> None:
         doc = portable.read_file(tmp / "backup.dsm.json.gz")
         timed("read gzip", started)
         started = time.perf_counter()
-        parsed = portable.parse_document(doc, 2)
+        parsed = portable.parse_document(doc, 2, target.tables)
         timed("validate", started)
         started = time.perf_counter()
-        first = await target.write(portable.import_job(2, parsed, event_store()))
+        first = await target.write(portable.import_job(2, parsed, event_store(target)))
         timed("import", started)
         started = time.perf_counter()
-        again = await target.write(portable.import_job(2, parsed, event_store()))
+        again = await target.write(portable.import_job(2, parsed, event_store(target)))
         timed("re-import", started)
     finally:
         await source.close()

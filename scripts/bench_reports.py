@@ -32,6 +32,7 @@ from dsm.reports.model import section_by_id
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.events import INSERT_SQL
+from dsm.store.schema import companion_schema
 
 DAY = 86400
 DAYS = 30
@@ -87,7 +88,7 @@ def insert_job(batch: list[tuple[Any, ...]]) -> Callable[[sqlite3.Connection], N
 
 async def fill(path: Path, total: int, users: int) -> float:
     started = time.perf_counter()
-    db = await Database.open(path, lambda: NOW)
+    db = await Database.open(path, companion_schema(), lambda: NOW)
     batch: list[tuple[Any, ...]] = []
     done = 0
     for row in event_rows(total, users):

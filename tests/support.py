@@ -86,8 +86,8 @@ def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
 
 
 def fingerprint(db_path: Path) -> dict[str, tuple[int, int]]:
-    """Every table's row count and a hash of its rows: an unchanged fingerprint means nothing was stored,
-    changed or removed."""
+    """Every table's row count and a hash of its rows, and every backup file's size and hash: an unchanged
+    fingerprint means nothing was stored, changed or removed."""
     conn = sqlite3.connect(db_path)
     try:
         tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -95,6 +95,11 @@ def fingerprint(db_path: Path) -> dict[str, tuple[int, int]]:
         for table in tables:
             content = sorted(map(repr, conn.execute(f'SELECT * FROM "{table}"')))
             out[table] = (len(content), hash(tuple(content)))
+        backups = db_path.parent / "backups"  # DataStore backups are files beside the database
+        for path in sorted(backups.rglob("*")) if backups.is_dir() else []:
+            if path.is_file():
+                data = path.read_bytes()
+                out[f"file {path.relative_to(backups).as_posix()}"] = (len(data), hash(data))
         return out
     finally:
         conn.close()

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import WSCloseCode, web
 
-from dsm.analytics import rollups
 from dsm.config import ServerConfig
 from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
@@ -18,6 +17,7 @@ from dsm.security import make_guard
 from dsm.services import Services
 from dsm.store.database import Database
 from dsm.store.events import EventStore
+from dsm.store.schema import companion_schema
 from dsm.web import routes as web_routes
 from dsm.web.auth import Sessions, admits
 
@@ -47,8 +47,9 @@ async def api_status(request: web.Request) -> web.Response:
 
 def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
     async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-        db = await Database.open(config.db_path, config.clock)
-        events = EventStore([rollups.observe], config.clock)
+        schema = companion_schema()  # every migration, table declaration and event observer, handed over here
+        db = await Database.open(config.db_path, schema, config.clock)
+        events = EventStore(list(schema.observers), config.clock)
         reports = ReportPool(config.report_workers)
         app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
         yield

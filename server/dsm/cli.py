@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from dsm import __version__
 from dsm.analytics.commands import add_rollups_parser
+from dsm.backups.cli import add_backups_parser
 from dsm.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, default_db_path
 from dsm.exitcodes import Exit, epilog
 from dsm.plugin_build.cli import add_parser as add_plugin_parser
@@ -110,6 +111,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[
     add_report_parsers,
     add_rollups_parser,
     add_doctor_parser,
+    add_backups_parser,
 ]
 
 

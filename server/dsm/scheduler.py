@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,13 @@ from aiohttp import web
 from dsm.clock import Clock
 from dsm.reports.pool import ReportPool
 from dsm.reports.runner import generate_and_save
-from dsm.store.codec import unpack
+from dsm.store import analytics as analytics_store
+from dsm.store import reports as report_store
+from dsm.store import settings as settings_store
 from dsm.store.database import Database
 from dsm.store.portable import known_users
 from dsm.store.retention import clean_job
-from dsm.store.settings import Settings, read_state
+from dsm.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +63,9 @@ class Scheduler:
         """One pass over every user; a failure is logged and does not stop the other work."""
         result = TickResult()
         at = self.clock()
-        for user_id in await self.db.read(known_users):
-            settings = (await self.db.read(lambda conn, u=user_id: read_state(conn, u))).settings
+        tables = self.db.tables
+        for user_id in await self.db.read(lambda conn: known_users(conn, tables)):
+            settings = (await self.db.read(lambda conn, u=user_id: settings_store.load(conn, u))).settings
             try:
                 report_id = await self._summary(user_id, settings, at)
                 if report_id is not None:
@@ -78,7 +82,7 @@ class Scheduler:
 
     async def _retention(self, user_id: int, settings: Settings, at: float) -> dict[str, int] | None:
         before = at - float(settings["analytics"]["retainDataDays"]) * DAY
-        removed = await self.db.write(clean_job(user_id, before))
+        removed = await self.db.write(clean_job(self.db.tables, user_id, before))
         if not any(removed.values()):
             return None
         log.info("retention removed %s for user %d", removed, user_id)
@@ -110,17 +114,11 @@ class Scheduler:
             await asyncio.sleep(interval)
 
 
-def _is_due(conn: Any, user_id: int, start: float, end: float) -> bool:
+def _is_due(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> bool:
     """Events in [start, end) and no summary of exactly that period saved yet."""
-    has_events = conn.execute(
-        "SELECT 1 FROM events WHERE user_id = ? AND ts >= ? AND ts < ? LIMIT 1", (user_id, start, end)
-    ).fetchone()
-    if not has_events:
+    if not analytics_store.has_events(conn, user_id, start, end):
         return False
-    for (body,) in conn.execute(
-        "SELECT body FROM reports WHERE user_id = ? AND type = ? AND created_at >= ?", (user_id, SUMMARY, start)
-    ):
-        content = unpack(body)
+    for content in report_store.bodies_since(conn, user_id, SUMMARY, start):
         for section in ("schedule", "period"):
             marker = content.get(section) if isinstance(content, dict) else None
             if isinstance(marker, dict) and marker.get("from") == start and marker.get("to") == end:

@@ -9,13 +9,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from dsm import __version__
-from dsm.app import PORT, make_app
+from dsm.app import PORT, SERVICES, make_app
 from dsm.config import ServerConfig, is_loopback_host
 from dsm.exitcodes import Exit
 from dsm.web.auth import login_url
@@ -44,10 +45,15 @@ def check_bind(config: ServerConfig) -> None:
         )
 
 
-def startup_line(config: ServerConfig, port: int) -> str:
+def startup_line(config: ServerConfig, port: int, created_folder: Path | None = None) -> str:
+    """The line `dsm serve` prints once listening. A database in a folder that had to be created says so: a
+    mistyped `--db` then shows at once, instead of an empty companion in a new folder."""
     host = f"[{config.host}]" if ":" in config.host else config.host
     base = f"{host}:{port}"
-    return f"dsm {__version__} listening on ws://{base}/ws (dashboard http://{base}/), database {config.db_path}"
+    line = f"dsm {__version__} listening on ws://{base}/ws (dashboard http://{base}/), database {config.db_path}"
+    if created_folder is not None:
+        line += f" (new: created the folder {created_folder})"
+    return line
 
 
 async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -> None:
@@ -65,9 +71,8 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
         port = _bound_port(runner, config.port)
         app[PORT][0] = port
         login = login_url(config, port, app[SESSIONS])
-        on_ready(
-            startup_line(config, port) + (f"\nopen the dashboard (this link logs in once): {login}" if login else "")
-        )
+        line = startup_line(config, port, app[SERVICES].db.created_folder)
+        on_ready(line + (f"\nopen the dashboard (this link logs in once): {login}" if login else ""))
         await _wait_for_stop()
         log.info("stopping: closing connections and committing pending writes")
     finally:

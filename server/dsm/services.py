@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from dsm import __version__
+from dsm.backups.files import BackupFiles
 from dsm.clock import Clock
 from dsm.config import ServerConfig
 from dsm.link.hub import Hub
@@ -24,9 +25,11 @@ class Services:
     version: str = __version__
     started_monotonic: float = field(default_factory=time.monotonic)
     started_at: float = 0.0
+    backups: BackupFiles = field(init=False)
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock()
+        self.backups = BackupFiles.beside(self.config.db_path, self.config.clock)
 
     @property
     def clock(self) -> Clock:

@@ -11,6 +11,7 @@ import report_synth as synth
 from dsm.analytics import rollups
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
+from dsm.store.schema import companion_schema
 from support import ManualClock
 
 FIRST_DAY = 20400  # 2025-11-08 UTC
@@ -49,7 +50,7 @@ async def store_events(db: Database, user: int, events: list[synth.Event], batch
 
 
 async def build(path: Path, events: dict[int, list[synth.Event]]) -> None:
-    db = await Database.open(path, ManualClock(stored_at(FIRST_DAY, DAYS)))
+    db = await Database.open(path, companion_schema(), ManualClock(stored_at(FIRST_DAY, DAYS)))
     try:
         await asyncio.gather(*(store_events(db, user, evs) for user, evs in events.items()))
     finally:

@@ -14,6 +14,7 @@ from dsm.analytics.buckets import DAY, bucket_rows
 from dsm.store.connection import open_connection
 from dsm.store.events import EventStore, parse_events
 from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 from support import ManualClock
 
 D0 = 1_795_000_000 // DAY * DAY  # a UTC day start
@@ -85,7 +86,7 @@ def _loaded_keys(conn: sqlite3.Connection, start: float, end: float) -> dict[Any
 def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path: Path, clock: ManualClock) -> None:
     rng = random.Random(7)
     conn = open_connection(tmp_path / "k.sqlite3")
-    migrate(conn, clock())
+    migrate(conn, clock(), companion_schema().migrations)
     assert rollups.keys_closed_through(conn) == D0
     past = _events(rng, "past", D0 - DAY, 200)
     today = _events(rng, "today", D0, 300)
@@ -138,7 +139,7 @@ def test_open_day_keys_are_read_raw_and_a_closed_day_is_aggregated_once(tmp_path
 def test_a_rebuild_matches_the_rows_kept_on_ingest(tmp_path: Path, clock: ManualClock) -> None:
     rng = random.Random(11)
     conn = open_connection(tmp_path / "r.sqlite3")
-    migrate(conn, clock())
+    migrate(conn, clock(), companion_schema().migrations)
     _append(conn, clock, _events(rng, "a", D0 - 2 * DAY, 100) + _events(rng, "b", D0, 100))
     clock.at = D0 + DAY + 60
     _append(conn, clock, _events(rng, "c", D0 + DAY, 10))
@@ -147,7 +148,7 @@ def test_a_rebuild_matches_the_rows_kept_on_ingest(tmp_path: Path, clock: Manual
     rollups.rebuild(conn, clock())
     conn.execute("COMMIT")
     rebuilt = rollups.snapshot(conn)
-    for table in rollups.TABLES:
+    for table in rollups.TABLE_NAMES:
         assert len(incremental[table]) == len(rebuilt[table]), table
         for left, right in zip(incremental[table], rebuilt[table], strict=True):
             assert left == pytest.approx(right) if table != "rollup_ops" else left[:-1] == pytest.approx(right[:-1])

@@ -16,6 +16,7 @@ from report_db import FIRST_DAY, store_events, stored_at
 from dsm.reports.engine import generate_report
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
+from dsm.store.schema import companion_schema
 from dsm.store.settings import update_job
 from support import ManualClock, fact_values, section_rows
 
@@ -76,7 +77,7 @@ def steady(seed: int, inject: bool) -> list[synth.Event]:
 
 
 async def _build(path: Path) -> None:
-    db = await Database.open(path, ManualClock(stored_at(FIRST_DAY, DAYS)))
+    db = await Database.open(path, companion_schema(), ManualClock(stored_at(FIRST_DAY, DAYS)))
     await store_events(db, 1, steady(1, inject=False))
     await store_events(db, 2, steady(1, inject=True))
     await db.close()
@@ -133,7 +134,7 @@ def test_injected_anomalies_are_found_in_their_windows(anomaly_db: Path) -> None
 async def test_thresholds_come_from_the_users_settings(anomaly_db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite3"
     await asyncio.to_thread(shutil.copy, anomaly_db, copy)
-    db = await Database.open(copy, ManualClock(stored_at(FIRST_DAY, DAYS)))
+    db = await Database.open(copy, companion_schema(), ManualClock(stored_at(FIRST_DAY, DAYS)))
     await db.write(update_job(2, {"anomalyDetection": {"zThreshold": 1000, "sweepDistinctKeys": 100}}, db.clock()))
     await db.close()
     body = _detect(copy, 2)

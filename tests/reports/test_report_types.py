@@ -21,6 +21,7 @@ from dsm.reports.engine import generate_report
 from dsm.store import cache
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
+from dsm.store.schema import companion_schema
 from support import ManualClock, fact_values, section_rows
 
 
@@ -88,7 +89,7 @@ def test_performance_analysis(history: History) -> None:
 async def _with_cache(history: History, tmp_path: Path, entries: list[tuple[str, str, Any, float]]) -> Path:
     copy = tmp_path / "copy.sqlite3"
     shutil.copy(history.path, copy)
-    db = await Database.open(copy, ManualClock(history.now))
+    db = await Database.open(copy, companion_schema(), ManualClock(history.now))
     for ds, key, value, ttl in entries:
         address = cache.CacheAddress("value", ds, "global", key)
         await db.write(cache.put_job(1, address, {"value": value, "keyInfo": {}}, ttl, db.clock()))

@@ -20,7 +20,8 @@ from dsm.cli import main
 from dsm.store.connection import open_connection
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
-from dsm.store.migrations import latest_version, migrate
+from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 from support import FIXED_NOW, ManualClock
 
 
@@ -99,7 +100,7 @@ def test_cli_rebuild_prints_progress_and_restores_rollups(history: History, tmp_
 async def test_duplicates_do_not_double_count(db_path: Path) -> None:
     events = synth.history(5, 9, FIRST_DAY, days=6)
     assert len(events) > 300
-    db = await Database.open(db_path, ManualClock(stored_at(FIRST_DAY, 6)))
+    db = await Database.open(db_path, companion_schema(), ManualClock(stored_at(FIRST_DAY, 6)))
     try:
         await store_events(db, 9, events)
         again = await db.write(
@@ -117,7 +118,7 @@ async def test_duplicates_do_not_double_count(db_path: Path) -> None:
 async def test_a_schema_v1_database_with_events_opens_with_correct_rollups(db_path: Path) -> None:
     events = {4: synth.history(11, 4, FIRST_DAY, days=3), 5: synth.history(11, 5, FIRST_DAY, days=3)}
     conn = open_connection(db_path)
-    assert migrate(conn, FIXED_NOW, target=1) == [1]
+    assert migrate(conn, FIXED_NOW, companion_schema().migrations, target=1) == [1]
     conn.execute("BEGIN")
     for user, evs in events.items():
         EventStore().append_job(parse_events(user, evs, 100_000, FIXED_NOW))(conn)  # a v1 server: no observer
@@ -125,13 +126,13 @@ async def test_a_schema_v1_database_with_events_opens_with_correct_rollups(db_pa
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'rollup_counts'").fetchone() is None
     conn.close()
     db = await Database.open(
-        db_path, ManualClock(stored_at(FIRST_DAY, 3))
+        db_path, companion_schema(), ManualClock(stored_at(FIRST_DAY, 3))
     )  # migration 2 creates and backfills the rollups
     await db.close()
     conn = open_connection(db_path, readonly=True)
     try:
         assert {v for (v,) in conn.execute("SELECT version FROM schema_migrations")} == set(
-            range(1, latest_version() + 1)
+            range(1, companion_schema().latest_version() + 1)
         )
         assert _daily_counts(conn) == _expected_daily(events)
         latencies = [e["latencyMs"] for e in events[4] if e["kind"] == "datastore" and e["name"] == "getData"]

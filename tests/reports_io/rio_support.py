@@ -11,6 +11,7 @@ from dsm.reports.cli import event_store
 from dsm.store.database import Database
 from dsm.store.events import parse_events
 from dsm.store.reports import Report
+from dsm.store.schema import companion_schema
 from support import ManualClock, rows
 
 HOSTILE = "<script>alert('x')</script>"
@@ -274,11 +275,11 @@ def wire_events(base: float, count: int, session: str = "S1") -> list[dict[str, 
 
 def open_db(path: Path) -> Awaitable[Database]:
     """A database whose clock stands at noon two days after DAY0, after every event the tests make."""
-    return Database.open(path, ManualClock(DAY0 + 2 * DAY + 12 * 3600))
+    return Database.open(path, companion_schema(), ManualClock(DAY0 + 2 * DAY + 12 * 3600))
 
 
 async def append_events(db: Database, user_id: int, events: list[dict[str, Any]]) -> int:
-    result = await db.write(event_store(db.clock).append_job(parse_events(user_id, events, 100_000, db.clock())))
+    result = await db.write(event_store(db).append_job(parse_events(user_id, events, 100_000, db.clock())))
     return result.accepted
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from dsm.reports.cli import event_store
 from dsm.reports.runner import generate_and_save
 from dsm.store import analytics, cache, edits, historical, portable, settings
 from dsm.store.database import Database
+from dsm.store.tables import b64
 
 # Per store: the columns that must match between two users' copies (everything but user ids and row ids).
 COLUMNS = {
@@ -68,12 +70,12 @@ async def fill_every_store(db: Database, user_id: int) -> None:
 
 
 async def export_doc(db: Database, user_id: int) -> dict[str, Any]:
-    return await db.read(lambda conn: portable.export_user(conn, user_id, 1.0, "test"))
+    return await db.read(lambda conn: portable.export_user(conn, user_id, 1.0, "test", tables=db.tables))
 
 
 async def import_doc(db: Database, user_id: int, doc: Any) -> dict[str, dict[str, int]]:
-    parsed = portable.parse_document(doc, user_id)
-    return await db.write(portable.import_job(user_id, parsed, event_store(db.clock)))
+    parsed = portable.parse_document(doc, user_id, db.tables)
+    return await db.write(portable.import_job(user_id, parsed, event_store(db)))
 
 
 @pytest.fixture
@@ -135,7 +137,7 @@ async def test_an_invalid_document_is_rejected_whole_naming_the_field(source: Da
     bad = copy.deepcopy(doc)
     bad["stores"]["events"][119]["ts"] = "yesterday"
     with pytest.raises(DsmError) as err:
-        portable.parse_document(bad, 9)
+        portable.parse_document(bad, 9, fresh.tables)
     assert err.value.code == "invalid_body"
     assert err.value.message.startswith("data.stores.events[119].ts:")
     for mutate, path in (
@@ -147,18 +149,18 @@ async def test_an_invalid_document_is_rejected_whole_naming_the_field(source: Da
         broken = copy.deepcopy(doc)
         mutate(broken)
         with pytest.raises(DsmError) as err:
-            portable.parse_document(broken, 9)
+            portable.parse_document(broken, 9, fresh.tables)
         assert err.value.message.startswith(path), err.value.message
     assert all(not rows for rows in dump(fresh.path, 9).values())
 
 
 async def test_a_failure_while_writing_rolls_the_whole_import_back(source: Database, fresh: Database) -> None:
     doc = await export_doc(source, 7)
-    parsed = portable.parse_document(doc, 9)
+    parsed = portable.parse_document(doc, 9, fresh.tables)
     # Events are written first; this cache row (kind NULL) then fails, after they are in.
-    parsed.cache_entries.append((None, "", "", "", b"\x80", 1, 1.0, 2.0))
+    parsed.rows["cacheEntries"].append((None, "", "", "", b"\x80", 1, 1.0, 2.0))
     with pytest.raises(Exception, match="NOT NULL"):
-        await fresh.write(portable.import_job(9, parsed, event_store(fresh.clock)))
+        await fresh.write(portable.import_job(9, parsed, event_store(fresh)))
     assert all(not rows for rows in dump(fresh.path, 9).values())
 
 
@@ -169,20 +171,20 @@ async def test_settings_and_cache_entries_merge_newer_wins(source: Database, fre
     )  # newer than the file's
     result = await import_doc(fresh, 9, doc)
     assert result["imported"]["settings"] == 0
-    state = await fresh.read(lambda c: settings.read_state(c, 9))
+    state = await fresh.read(lambda c: settings.load(c, 9))
     assert state.settings["analytics"]["retainDataDays"] == 10
     older = copy.deepcopy(doc)
     older["stores"]["settings"]["updatedAt"] = state.updated_at + 100  # now the file is newer
     entry = older["stores"]["cacheEntries"][0]
     entry["cachedAt"] -= 1000  # but its cache entry is older than the one already imported
     stale_payload = entry["payloadB64"]
-    entry["payloadB64"] = portable._b64(cache.pack({"value": 1, "keyInfo": {}}))
+    entry["payloadB64"] = b64(cache.pack({"value": 1, "keyInfo": {}}))
     result = await import_doc(fresh, 9, older)
     assert result["imported"]["settings"] == 1 and result["imported"]["cacheEntries"] == 0
-    state = await fresh.read(lambda c: settings.read_state(c, 9))
+    state = await fresh.read(lambda c: settings.load(c, 9))
     assert state.settings["analytics"]["retainDataDays"] == 45
     payload = table(fresh.path, "SELECT payload FROM cache_entries WHERE user_id = 9")[0][0]
-    assert portable._b64(payload) == stale_payload
+    assert b64(payload) == stale_payload
 
 
 async def test_the_file_is_gzipped_json_and_reads_back(source: Database, tmp_path: Path) -> None:
@@ -192,5 +194,18 @@ async def test_the_file_is_gzipped_json_and_reads_back(source: Database, tmp_pat
     assert path.read_bytes()[:2] == b"\x1f\x8b" and size == path.stat().st_size
     assert portable.read_file(path) == doc
     plain = tmp_path / "backup.json"
-    plain.write_text(__import__("json").dumps(doc), encoding="utf-8")
+    plain.write_text(json.dumps(doc), encoding="utf-8")
     assert portable.read_file(plain) == doc
+
+
+async def test_an_export_written_before_the_stores_declared_their_tables_still_imports(fresh: Database) -> None:
+    """fixtures/export_v1.json was written by the export code that had one SQL query per store (before the tables
+    were declared in the store modules): it imports whole and exports again unchanged."""
+    doc = json.loads((Path(__file__).parent / "fixtures" / "export_v1.json").read_text(encoding="utf-8"))
+    assert sum(doc["counts"].values()) > 0
+    result = await import_doc(fresh, 9, doc)
+    assert result["imported"] == doc["counts"] and sum(result["skipped"].values()) == 0
+    assert all(dump(fresh.path, 9)[name] for name in COLUMNS), "every store, rollups included, got rows"
+    again = await export_doc(fresh, 9)
+    assert again["counts"] == doc["counts"]
+    assert again["stores"] == doc["stores"]

@@ -14,6 +14,7 @@ from dsm.scheduler import Scheduler, last_period
 from dsm.store import settings
 from dsm.store.codec import unpack
 from dsm.store.database import Database
+from dsm.store.schema import companion_schema
 from support import ManualClock
 
 HOUR = 3600.0
@@ -21,7 +22,7 @@ HOUR = 3600.0
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "sched.sqlite3", ManualClock(DAY0))
+    database = await Database.open(tmp_path / "sched.sqlite3", companion_schema(), ManualClock(DAY0))
     yield database
     await database.close()
 

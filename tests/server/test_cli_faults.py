@@ -22,6 +22,7 @@ from dsm.link.client import LinkClient
 from dsm.store import portable
 from dsm.store.connection import open_connection
 from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 from support import (
     DSM,
     FIXED_NOW,
@@ -158,7 +159,7 @@ def test_an_import_file_that_does_not_exist_is_named(tmp_path: Path) -> None:
 
 def migrated(path: Path) -> Path:
     conn = open_connection(path)
-    migrate(conn, FIXED_NOW)
+    migrate(conn, FIXED_NOW, companion_schema().migrations)
     conn.close()  # checkpointed: no -wal until someone writes
     return path
 

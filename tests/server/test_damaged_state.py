@@ -21,14 +21,15 @@ from dsm.app import SERVICES
 from dsm.exitcodes import Exit
 from dsm.link.client import LinkClient
 from dsm.store.connection import open_connection
-from dsm.store.migrations import latest_version, migrate
+from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 from support import FIXED_NOW, event, one_line_fault, rows, run_dsm
 
 
 def healthy_db(path: Path, events: int = 300) -> Path:
     """A migrated database holding some events, checkpointed (no -wal left beside it)."""
     conn = open_connection(path)
-    migrate(conn, FIXED_NOW)
+    migrate(conn, FIXED_NOW, companion_schema().migrations)
     conn.executemany(
         "INSERT INTO events (user_id, event_id, session, ts, kind, name, message, received_at)"
         " VALUES (1, ?, 'S', ?, 'ui', 'button_click', ?, ?)",
@@ -191,7 +192,10 @@ def test_doctor_reports_a_healthy_file_with_its_rows_and_changes_nothing(tmp_pat
     result = run_dsm("doctor", "--db", str(db))
     assert result.returncode == Exit.OK, result.stderr
     out = result.stdout
-    assert f"schema    version {latest_version()} of {latest_version()}: up to date" in out
+    assert (
+        f"schema    version {companion_schema().latest_version()} of {companion_schema().latest_version()}: up to date"
+        in out
+    )
     assert "structure ok (quick_check" in out and "tables    ok (integrity_check" in out
     assert "analytics: events 1,234, realtime_snapshots 0, sessions 0" in out
     assert "settings: settings 1" in out

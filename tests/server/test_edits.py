@@ -80,6 +80,20 @@ async def test_list_is_newest_first_with_exactly_the_protocol_fields(connect):
     }
 
 
+async def test_list_with_undoes_links_each_undo_to_its_edit(connect):
+    client = await connect(1)
+    first = await record(client, ts=FIXED_NOW - 30, before={"coins": 1}, after={"coins": 2}, version="v2")
+    undo = await record(client, ts=FIXED_NOW - 20, before={"coins": 2}, after={"coins": 1}, undoes=first["id"])
+    plain = (await client.call("edits.list"))["edits"]
+    assert plain and all(set(e) == LIST_FIELDS for e in plain)  # without the flag: the protocol's fields only
+    linked = (await client.call("edits.list", {"withUndoes": True}))["edits"]
+    assert [(e["id"], e["undoes"]) for e in linked] == [(undo["id"], first["id"]), (first["id"], None)]
+    assert all(set(e) == LIST_FIELDS | {"undoes"} for e in linked)
+    with pytest.raises(LinkError) as err:
+        await client.call("edits.list", {"withUndoes": "yes"})
+    assert err.value.code == "invalid_body" and err.value.error["message"].startswith("withUndoes:")
+
+
 async def test_list_filters_by_datastore_key_time_and_limit(connect):
     client = await connect(1)
     a = await record(client, ts=FIXED_NOW - 400, datastore="PlayerData", key="Player_1")

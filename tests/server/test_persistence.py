@@ -11,7 +11,8 @@ import pytest
 
 from dsm.link.client import LinkClient
 from dsm.store.connection import open_connection
-from dsm.store.migrations import latest_version, migrate
+from dsm.store.migrations import migrate
+from dsm.store.schema import companion_schema
 from dsm.store.writer import Writer
 from support import FIXED_NOW, event, rows
 
@@ -59,7 +60,7 @@ async def test_two_users_never_see_each_others_records(connect):
 
 async def test_a_database_made_by_the_first_schema_opens_without_loss(server_factory, config, db_path):
     conn = open_connection(db_path)
-    migrate(conn, config.clock(), target=1)
+    migrate(conn, config.clock(), companion_schema().migrations, target=1)
     conn.execute(
         "INSERT INTO events (user_id, event_id, session, ts, kind, name, received_at) VALUES (1, 'OLD-1', 'OLD', 1e9,"
         " 'ui', 'button_click', 1e9)"
@@ -80,14 +81,16 @@ async def test_a_database_made_by_the_first_schema_opens_without_loss(server_fac
     finally:
         await client.close()
     versions = [r[0] for r in rows(db_path, "SELECT version FROM schema_migrations ORDER BY version")]
-    assert versions == list(range(1, latest_version() + 1))
+    assert versions == list(range(1, companion_schema().latest_version() + 1))
 
 
 def test_migrations_are_recorded_and_not_rerun(tmp_path):
     path = tmp_path / "m.sqlite3"
     conn = open_connection(path)
-    assert migrate(conn, FIXED_NOW) == list(range(1, latest_version() + 1))
-    assert migrate(conn, FIXED_NOW) == []
+    assert migrate(conn, FIXED_NOW, companion_schema().migrations) == list(
+        range(1, companion_schema().latest_version() + 1)
+    )
+    assert migrate(conn, FIXED_NOW, companion_schema().migrations) == []
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from dsm.store.database import Database
 from dsm.store.events import EventStore, parse_events
+from dsm.store.schema import companion_schema
 from dsm.web.live import LiveFeed, sse
 from support import ManualClock, event
 
 
 async def test_a_dashboard_is_woken_after_commit_and_only_for_its_user(tmp_path: Path) -> None:
     clock = ManualClock()
-    db = await Database.open(tmp_path / "dsm.sqlite3", clock)
+    db = await Database.open(tmp_path / "dsm.sqlite3", companion_schema(), clock)
     feed = LiveFeed(asyncio.get_running_loop())
     events = EventStore([feed.observe], clock)
     db.writer.after_commit.append(feed.committed)

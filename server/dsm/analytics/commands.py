@@ -15,10 +15,11 @@ def _rebuild(args: argparse.Namespace) -> int:
     from dsm.analytics import rollups
     from dsm.clock import system_clock
     from dsm.store.database import open_migrated
+    from dsm.store.schema import companion_schema
 
     path = args.db or default_db_path()
     started = time.monotonic()
-    conn = open_migrated(path, system_clock())  # checked first; a new file or an older schema gets its tables
+    conn, _created = open_migrated(path, companion_schema(), system_clock())  # checked; a new file gets its tables
     try:
 
         def progress(done: int, total: int) -> None:

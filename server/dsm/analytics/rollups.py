@@ -16,13 +16,14 @@ from typing import Any
 
 from dsm.analytics import sketch
 from dsm.analytics.buckets import DAY, HOUR, Bucket, split_rows
-from dsm.store import migrations, retention
+from dsm.store import migrations
 from dsm.store.codec import pack, unpack
 from dsm.store.events import EventRow
+from dsm.store.tables import TableSpec
 
 log = logging.getLogger(__name__)
 
-TABLES = ("rollup_counts", "rollup_ops", "rollup_ui", "rollup_sessions", "rollup_keys")
+TABLE_NAMES = ("rollup_counts", "rollup_ops", "rollup_ui", "rollup_sessions", "rollup_keys")
 # Hourly rows only where hour-level figures are needed (activity series, anomaly detection); every extra
 # row is an upsert on the ingest path. Periods not on whole days read the other tables' edges raw.
 GRAINS: dict[str, tuple[int, ...]] = {
@@ -209,7 +210,7 @@ def rebuild(
     conn: sqlite3.Connection, now: float, progress: Callable[[int, int], None] | None = None, chunk: int = 100_000
 ) -> int:
     """Recompute every rollup from the raw events (inside the caller's transaction); returns events read."""
-    for table in TABLES:
+    for table in TABLE_NAMES:
         conn.execute(f"DELETE FROM {table}")
     _set_keys_closed(conn, now // DAY * DAY)
     total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -253,28 +254,22 @@ def _migrate(conn: sqlite3.Connection, now: float) -> None:
         log.info("backfilled rollups from %d stored events", read)
 
 
-MIGRATION = migrations.Migration(2, "rollups: hourly and daily aggregates of events (backfilled)", _migrate)
-MIGRATION_KEYS = migrations.Migration(3, "rollups: per-key rows aggregated when a day closes", _migrate_keys_closed)
-
-
-def install() -> None:
-    """Register migration 2 and the rollup tables' retention (idempotent)."""
-    for migration in (MIGRATION, MIGRATION_KEYS):
-        if not any(m.version == migration.version for m in migrations.MIGRATIONS):
-            migrations.register(migration)
-    for table in TABLES:
-        entry = ("rollups", table, "bucket")
-        if entry not in retention.AGED_TABLES:
-            retention.AGED_TABLES.append(entry)
-
-
-install()
+MIGRATIONS = (
+    migrations.Migration(2, "rollups: hourly and daily aggregates of events (backfilled)", _migrate),
+    migrations.Migration(3, "rollups: per-key rows aggregated when a day closes", _migrate_keys_closed),
+)
+# Derived from the events: not exported (an import recomputes them through the event store's observers), not
+# counted, aged out by their bucket.
+TABLES = tuple(
+    TableSpec(table, store="rollups", counted=False, age_column="bucket", retention_name="rollups")
+    for table in TABLE_NAMES
+)
 
 
 def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
     """Every rollup row in a canonical order (histograms decoded), for comparing two rollup states."""
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for table in TABLES:
+    for table in TABLE_NAMES:
         rows = [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5, 6")]
         if table == "rollup_ops":
             rows = [(*r[:-1], sorted(unpack(r[-1]).items())) for r in rows]

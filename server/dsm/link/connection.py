@@ -145,7 +145,7 @@ class Connection:
                     self.services.clock(),
                 )
             )
-        state = settings_store.state_from_row(await db.fetchone(settings_store.SELECT_SQL, (greeting.user_id,)))
+        state = await db.read(lambda conn: settings_store.load(conn, greeting.user_id))
         self.user_id = greeting.user_id
         self._studio_session = greeting.studio_session
         self._binary_pushes = binary

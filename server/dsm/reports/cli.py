@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from dsm import __version__
-from dsm.clock import Clock, system_clock
 from dsm.config import default_db_path
 from dsm.errors import DsmError
 from dsm.exitcodes import Exit, epilog
@@ -27,6 +26,7 @@ from dsm.store import portable
 from dsm.store import reports as store
 from dsm.store.database import Database
 from dsm.store.events import EventStore
+from dsm.store.schema import companion_schema
 from dsm.validate import Window
 
 T = TypeVar("T")
@@ -56,17 +56,15 @@ async def outlive_interrupt(work: Awaitable[T], on_interrupt: Callable[[], None]
         return await task, True
 
 
-def event_store(clock: Clock = system_clock) -> EventStore:
-    """The same event observers as the server, so imported events keep the rollups right."""
-    from dsm.analytics import rollups
-
-    return EventStore([rollups.observe], clock)
+def event_store(db: Database) -> EventStore:
+    """The event store with the observers of the schema `db` was opened with, so imported events keep the rollups
+    right (the same as the server's)."""
+    return EventStore(list(db.schema.observers), db.clock)
 
 
 def _run(args: argparse.Namespace, work: Callable[[Database, argparse.Namespace], Awaitable[int]]) -> int:
     async def main() -> int:
-        event_store()  # importing the observers registers their migrations before the file is opened
-        db = await Database.open(args.db or default_db_path())
+        db = await Database.open(args.db or default_db_path(), companion_schema())
         try:
             return await work(db, args)
         finally:
@@ -93,7 +91,7 @@ async def pick_user(db: Database, wanted: int | None, fallback: int | None = Non
     """The `--user` given, else the only user with data (or `fallback` when there is none)."""
     if wanted is not None:
         return wanted
-    users = await db.read(portable.known_users)
+    users = await db.read(lambda conn: portable.known_users(conn, db.tables))
     if len(users) == 1:
         return users[0]
     if not users and fallback is not None:
@@ -207,7 +205,7 @@ async def _export(db: Database, args: argparse.Namespace) -> int:
     at = db.clock()
     nothing = f"nothing written to {args.output}"
     try:
-        document = await db.read(lambda c: portable.export_user(c, user_id, at, __version__))
+        document = await db.read(lambda c: portable.export_user(c, user_id, at, __version__, tables=db.tables))
     except asyncio.CancelledError:
         raise Interrupted(nothing) from None
     counts = document["counts"]
@@ -249,7 +247,7 @@ async def _import(db: Database, args: argparse.Namespace, document: dict[str, An
     source_user = source.get("userId") if isinstance(source, dict) else None
     user_id = await pick_user(db, args.user, source_user if isinstance(source_user, int) else None)
     try:
-        parsed = portable.parse_document(document, user_id)
+        parsed = portable.parse_document(document, user_id, db.tables)
     except DsmError as exc:
         raise CliError(f"{args.file} is not a valid export: {exc.message}") from None
     progress = TextProgress("import", parsed.total())
@@ -260,7 +258,7 @@ async def _import(db: Database, args: argparse.Namespace, document: dict[str, An
             raise ImportStopped
         progress.update(store, done, total)
 
-    job = portable.import_job(user_id, parsed, event_store(db.clock), progress_or_stop)
+    job = portable.import_job(user_id, parsed, event_store(db), progress_or_stop)
     try:
         result, interrupted = await outlive_interrupt(db.write(job), stop.set)
     except ImportStopped:

@@ -11,7 +11,7 @@ from dsm.analytics import sketch
 from dsm.analytics.buckets import DAY, HOUR, Bucket, KeyAgg, OpAgg
 from dsm.reports import model
 from dsm.reports.model import Better
-from dsm.store.settings import Settings, read_state
+from dsm.store.settings import Settings, load
 
 Row = dict[str, Any]
 
@@ -80,7 +80,7 @@ def body(start: float, end: float, insights: list[str], metrics: list[Row], sect
 
 
 def user_settings(conn: sqlite3.Connection, user_id: int) -> Settings:
-    return read_state(conn, user_id).settings
+    return load(conn, user_id).settings
 
 
 PERCENTILES = (0.5, 0.95, 0.99)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsm.store.codec import pack, unpack
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 
 # `5min` feeds the plugin's Live chart (the last hour in 12 bars); buckets are aligned to Unix time, so UTC.
 GRANULARITIES = {"5min": 300, "hourly": 3600, "daily": 86400}
@@ -37,6 +38,14 @@ def save_realtime_job(
         return int(cursor.lastrowid or 0)
 
     return job
+
+
+def has_events(conn: sqlite3.Connection, user_id: int, start: float, end: float) -> bool:
+    """Whether the user has events with `start <= ts < end`."""
+    row = conn.execute(
+        "SELECT 1 FROM events WHERE user_id = ? AND ts >= ? AND ts < ? LIMIT 1", (user_id, start, end)
+    ).fetchone()
+    return row is not None
 
 
 def realtime_points(conn: sqlite3.Connection, user_id: int, since: float) -> list[dict[str, Any]]:
@@ -129,3 +138,40 @@ def series(conn: sqlite3.Connection, user_id: int, since: float, bucket_seconds:
         point["failures"] += errors or 0
         point["failuresByKind"][kind] = errors or 0
     return list(points.values())
+
+
+# Sessions are kept whatever their age (they are tiny, and first/last seen is the user's history of Studio windows).
+SESSIONS = TableSpec(
+    "sessions",
+    store="analytics",
+    portable=Portable(
+        "sessions",
+        (
+            Field("sessionId", "session_id", min_len=1, max_len=128),
+            Field("placeId", "place_id", "integer", required=False),
+            Field("gameId", "game_id", "integer", required=False),
+            Field("pluginVersion", "plugin_version", required=False, max_len=200),
+            Field("firstSeen", "first_seen", "time"),
+            Field("lastSeen", "last_seen", "time"),
+        ),
+        Merge("widen", key=("session_id",), widen=(("first_seen", "MIN"), ("last_seen", "MAX"))),
+        order="first_seen, session_id",
+    ),
+)
+REALTIME = TableSpec(
+    "realtime_snapshots",
+    store="analytics",
+    age_column="ts",
+    retention_name="realtimeSnapshots",
+    portable=Portable(
+        "realtimeSnapshots",
+        (
+            Field("ts", "ts", "time"),
+            Field("sessionTime", "session_time", "number", required=False),
+            Field("bodyB64", "body", "blob"),
+        ),
+        Merge("keep", key=("ts", "body")),
+        order="ts, id",
+    ),
+)
+TABLES = (REALTIME, SESSIONS)  # the order `dsm doctor` has always listed them in

@@ -16,6 +16,7 @@ from typing import Any
 
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack, unpack
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Obj, as_list, as_object, choice, integer, number, only_keys, plain_value, string
 
 TYPES = ("datastores", "keys", "value")
@@ -214,3 +215,46 @@ def stats(conn: sqlite3.Connection, user_id: int, stamp: float) -> Obj:
         "byDataStore": by_datastore,
         "stale": {"entries": stale_entries, "bytes": stale_bytes},
     }
+
+
+ENTRIES = TableSpec(
+    "cache_entries",
+    store="cache",
+    age_column="cached_at",
+    portable=Portable(
+        "cacheEntries",
+        (
+            Field("type", "kind", choices=TYPES),
+            Field("datastore", "datastore", required=False, max_len=NAME_LIMIT, default=""),
+            Field("scope", "scope", required=False, max_len=NAME_LIMIT, default=""),
+            Field("key", "key", required=False, max_len=NAME_LIMIT, default=""),
+            Field("payloadB64", "payload", "blob"),
+            Field("bytes", "bytes", "integer", minimum=0),
+            Field("cachedAt", "cached_at", "time"),
+            Field("expiresAt", "expires_at", "time"),
+        ),
+        Merge("newer", key=("kind", "datastore", "scope", "key"), by="cached_at"),
+        order="kind, datastore, scope, key",
+    ),
+)
+COUNTERS = TableSpec(
+    "cache_counters",
+    store="cache",
+    counted=False,
+    portable=Portable(
+        "cacheCounters",
+        tuple(
+            Field(name, column, "integer", required=False, minimum=0, default=0)
+            for name, column in (
+                ("hits", "hits"),
+                ("misses", "misses"),
+                ("puts", "puts"),
+                ("expired", "expired"),
+                ("bytesWritten", "bytes_written"),
+            )
+        ),
+        Merge("larger"),
+        single=True,
+    ),
+)
+TABLES = (ENTRIES, COUNTERS)

@@ -13,8 +13,8 @@ LINE_WIDTH = 79
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from dsm.store.database import latest_version  # with every migration registered
     from dsm.store.doctor import diagnose
+    from dsm.store.schema import companion_schema
 
     live = sys.stderr.isatty()
 
@@ -38,7 +38,7 @@ def _doctor(args: argparse.Namespace) -> int:
             sys.stderr.write("\r" + line[:LINE_WIDTH].ljust(LINE_WIDTH))
             sys.stderr.flush()
 
-    verdict = diagnose(args.db or default_db_path(), latest_version(), say, progress)
+    verdict = diagnose(args.db or default_db_path(), companion_schema(), say, progress)
     clear()
     if verdict.exit_code == 0:
         print(verdict.summary)

@@ -1,28 +1,33 @@
-"""Row counts per store, for `status` and `GET /api/status`."""
+"""Row counts per store, for `status`, `GET /api/status` and `dsm doctor`, over the tables declared `counted`."""
 
 from __future__ import annotations
 
 import sqlite3
 
-STORE_TABLES: dict[str, tuple[str, ...]] = {
-    "cache": ("cache_entries",),
-    "analytics": ("events", "realtime_snapshots", "sessions"),
-    "reports": ("reports",),
-    "settings": ("settings",),
-    "historical": ("historical_snapshots",),
-    "edits": ("edits",),
-    "shares": ("report_shares",),
-}
+from dsm.store.tables import TableSpec
 
 
-def row_counts(conn: sqlite3.Connection, user_id: int | None = None) -> dict[str, dict[str, int]]:
+def counted_by_store(tables: tuple[TableSpec, ...]) -> dict[str, list[TableSpec]]:
+    """The counted tables grouped by their store, in declaration order."""
+    out: dict[str, list[TableSpec]] = {}
+    for spec in tables:
+        if spec.counted:
+            out.setdefault(spec.store, []).append(spec)
+    return out
+
+
+def row_counts(
+    conn: sqlite3.Connection, tables: tuple[TableSpec, ...], user_id: int | None = None
+) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for store, tables in STORE_TABLES.items():
+    for store, specs in counted_by_store(tables).items():
         out[store] = {}
-        for table in tables:
+        for spec in specs:
             if user_id is None:
-                row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                row = conn.execute(f"SELECT COUNT(*) FROM {spec.name}").fetchone()
             else:
-                row = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)).fetchone()
-            out[store][table] = row[0]
+                row = conn.execute(
+                    f"SELECT COUNT(*) FROM {spec.name} WHERE {spec.user_column} = ?", (user_id,)
+                ).fetchone()
+            out[store][spec.name] = row[0]
     return out

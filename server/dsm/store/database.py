@@ -1,4 +1,4 @@
-"""The database handle shared by the stores: migrations on open, the writer, and a read connection."""
+"""The database handle shared by the stores: the schema it was opened with, the writer, and the read path."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-
-# Imported for the migrations they register: the rollups (2 and 3), the edits journal (4) and the shares (5).
-import dsm.analytics.rollups
-import dsm.store.edits
-import dsm.store.shares  # noqa: F401
 from dsm.clock import Clock, system_clock
 from dsm.store.connection import open_connection
 from dsm.store.health import open_fault, preflight, write_fault
-from dsm.store.migrations import latest_version, migrate
+from dsm.store.migrations import migrate
+from dsm.store.readers import DEFAULT_READERS, ReadPool
+from dsm.store.schema import Schema
+from dsm.store.tables import TableSpec
 from dsm.store.writer import Writer
 
 T = TypeVar("T")
@@ -26,23 +23,32 @@ log = logging.getLogger(__name__)
 
 
 class Database:
-    """Writes go through one batching `Writer`; reads use a separate aiosqlite connection (WAL lets both run)."""
+    """One door for writes (`write`: the batching `Writer`) and one for reads (`read` / `execute`: reused read-only
+    connections in a few threads); WAL lets both run at once."""
 
-    def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection, clock: Clock) -> None:
+    def __init__(self, path: Path, schema: Schema, writer: Writer, readers: ReadPool, clock: Clock) -> None:
         self.path = path
+        self.schema = schema
         self.clock = clock
         self.writer = writer
-        self._reader = reader
+        self.readers = readers
+        self.created_folder: Path | None = None  # the folder `open` had to create for a new database, if any
 
     @classmethod
-    async def open(cls, path: Path, clock: Clock = system_clock) -> Database:
+    async def open(
+        cls, path: Path, schema: Schema, clock: Clock = system_clock, readers: int = DEFAULT_READERS
+    ) -> Database:
         """Check the file (raises `StoreFault` naming it, the file untouched), migrate it, start the writer."""
-        await asyncio.to_thread(_migrate_file, path, clock())
+        created = await asyncio.to_thread(_migrate_file, path, schema, clock())
         writer = Writer(path)
         writer.start()
-        reader = await aiosqlite.connect(path, isolation_level=None)
-        await reader.execute("PRAGMA busy_timeout = 10000")
-        return cls(path, writer, reader, clock)
+        db = cls(path, schema, writer, ReadPool(path, readers), clock)
+        db.created_folder = created
+        return db
+
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return self.schema.tables
 
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run `job` in the writer; its result once committed. A full or unwritable disk is a `DsmError`."""
@@ -55,18 +61,14 @@ class Database:
             log.warning("write refused: %s (%s)", exc, self.path)
             raise fault from None
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            row = await cursor.fetchone()
-        return tuple(row) if row is not None else None
-
     async def read(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a synchronous read function on a fresh connection in a worker thread (for heavy reports)."""
-        return await asyncio.to_thread(read_file, self.path, job)
+        """Run a synchronous read function on a reused read-only connection, off the event loop."""
+        return await self.readers.run(job)
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """One statement on the read path; its rows."""
+        values = tuple(params)
+        return await self.readers.run(lambda conn: [tuple(row) for row in conn.execute(sql, values)])
 
     def size_bytes(self) -> int:
         total = 0
@@ -78,29 +80,32 @@ class Database:
 
     async def close(self) -> None:
         await self.writer.close()
-        await self._reader.close()
+        await self.readers.close()
 
 
-def open_migrated(path: Path, now: float) -> sqlite3.Connection:
-    """A read-write connection to a checked, migrated file; `StoreFault` when the file cannot be used."""
-    preflight(path, latest_version())
+def open_migrated(path: Path, schema: Schema, now: float) -> tuple[sqlite3.Connection, Path | None]:
+    """A read-write connection to a checked, migrated file, and the folder created for it (a new database in a
+    folder that did not exist); `StoreFault` when the file cannot be used."""
+    created = preflight(path, schema.latest_version())
     try:
         conn = open_connection(path)
     except sqlite3.Error as exc:
         raise open_fault(path, exc) or exc from None
     try:
-        migrate(conn, now)
+        migrate(conn, now, schema.migrations)
     except sqlite3.Error as exc:
         conn.close()
         raise open_fault(path, exc) or exc from None
     except BaseException:
         conn.close()
         raise
-    return conn
+    return conn, created
 
 
-def _migrate_file(path: Path, now: float) -> None:
-    open_migrated(path, now).close()
+def _migrate_file(path: Path, schema: Schema, now: float) -> Path | None:
+    conn, created = open_migrated(path, schema, now)
+    conn.close()
+    return created
 
 
 def read_file(path: Path, job: Callable[[sqlite3.Connection], T]) -> T:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsm.exitcodes import Exit
-from dsm.store.counts import STORE_TABLES
+from dsm.store.counts import counted_by_store
 from dsm.store.health import (
     MOVE_AWAY,
     StoreFault,
@@ -25,6 +25,7 @@ from dsm.store.health import (
     schema_version,
     summary,
 )
+from dsm.store.schema import Schema
 
 Say = Callable[[str, str], None]  # (topic, text): one finding, printed as it comes
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -39,7 +40,7 @@ class Verdict:
     summary: str
 
 
-def diagnose(path: Path, latest_version: int, say: Say, progress: Progress) -> Verdict:
+def diagnose(path: Path, schema: Schema, say: Say, progress: Progress) -> Verdict:
     """Check `path` without changing it, reporting each finding through `say`."""
     if not path.is_file():
         return Verdict(Exit.NOT_FOUND, f"no database at {path}: check --db (the companion creates it on first start)")
@@ -49,12 +50,13 @@ def diagnose(path: Path, latest_version: int, say: Say, progress: Progress) -> V
     try:
         check_header(path)
         with open_read_only(path) as conn:
-            return _diagnose_open(conn, path, latest_version, say, progress)
+            return _diagnose_open(conn, path, schema, say, progress)
     except StoreFault as fault:
         return Verdict(fault.exit_code, str(fault))
 
 
-def _diagnose_open(conn: sqlite3.Connection, path: Path, latest_version: int, say: Say, progress: Progress) -> Verdict:
+def _diagnose_open(conn: sqlite3.Connection, path: Path, schema: Schema, say: Say, progress: Progress) -> Verdict:
+    latest_version = schema.latest_version()
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     say("header", f"ok: SQLite {sqlite3.sqlite_version}, page size {page_size:,}, {pages:,} pages")
@@ -75,7 +77,7 @@ def _diagnose_open(conn: sqlite3.Connection, path: Path, latest_version: int, sa
     say("tables", _outcome(table_problems, f"integrity_check, {time.perf_counter() - started:.1f} s"))
     problems = [p for p in problems + table_problems if p != "ok"]
     if not problems:
-        _row_counts(conn, say, progress)
+        _row_counts(conn, schema, say, progress)
     if problems:
         return Verdict(Exit.DAMAGED, f"damaged: {len(problems)} problem(s) found in {path}; {MOVE_AWAY}")
     if version > latest_version:
@@ -101,18 +103,19 @@ def _integrity(conn: sqlite3.Connection, progress: Progress) -> list[str]:
     return found or ["ok"]
 
 
-def _row_counts(conn: sqlite3.Connection, say: Say, progress: Progress) -> None:
+def _row_counts(conn: sqlite3.Connection, schema: Schema, say: Say, progress: Progress) -> None:
     existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    total = sum(len(tables) for tables in STORE_TABLES.values())
+    stores = counted_by_store(schema.tables)
+    total = sum(len(specs) for specs in stores.values())
     done = 0
-    for store, tables in STORE_TABLES.items():
+    for store, specs in stores.items():
         counts = []
-        for table in tables:
-            progress(table, done, total)
+        for spec in specs:
+            progress(spec.name, done, total)
             done += 1
-            if table in existing:
-                count = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-                counts.append(f"{table} {count:,}")
+            if spec.name in existing:
+                count = conn.execute(f"SELECT COUNT(*) FROM {spec.name}").fetchone()[0]
+                counts.append(f"{spec.name} {count:,}")
         say("rows", f"{store}: {', '.join(counts) or 'no tables yet'}")
     progress("", total, total)
 

@@ -18,6 +18,7 @@ from dsm.errors import DsmError, invalid
 from dsm.store import migrations
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Obj, Window, as_object, boolean, choice, integer, number, only_keys, plain_value, string
 
 OPS = ("set", "update", "remove", "restore", "increment")
@@ -229,14 +230,18 @@ class ListQuery:
     datastore: str | None
     key: str | None
     window: Window
+    with_undoes: bool = False
 
 
 def list_items(conn: sqlite3.Connection, user_id: int, query: ListQuery) -> list[Obj]:
-    """Newest first (by the edit's time, then the order they were recorded)."""
+    """Newest first (by the edit's time, then the order they were recorded). With `with_undoes` each row also carries
+    `undoes` (null for an edit that undoes nothing), so a journal can link an undo to its edit in one request."""
     columns = ("id", "ts", "datastore", "scope", "key", "op", "ok")
+    if query.with_undoes:
+        columns += ("undoes",)
     equals = {"datastore": query.datastore, "key": query.key}
     rows = newest_first(conn, "edits", columns, user_id, equals, query.window, time_column="ts", tiebreak="seq")
-    return [dict(zip(columns, (*r[:6], bool(r[6])), strict=True)) for r in rows]
+    return [dict(zip(columns, (*r[:6], bool(r[6]), *r[7:]), strict=True)) for r in rows]
 
 
 def between(conn: sqlite3.Connection, user_id: int, start: float, end: float, datastore: str | None) -> list[Edit]:
@@ -255,13 +260,39 @@ def _migrate(conn: sqlite3.Connection, _now: float) -> None:
             conn.execute(statement)
 
 
-MIGRATION = migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate)
+MIGRATIONS = (migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate),)
 
 
-def install() -> None:
-    """Register migration 4 (idempotent). Retention, counts and export/import list the table themselves."""
-    if not any(m.version == MIGRATION.version for m in migrations.MIGRATIONS):
-        migrations.register(MIGRATION)
+def _text(name: str, column: str, limit: int, *, required: bool = True, min_len: int = 1) -> Field:
+    return Field(name, column, required=required, omit_null=not required, min_len=min_len, max_len=limit)
 
 
-install()
+TABLE = TableSpec(
+    "edits",
+    store="edits",
+    age_column="ts",
+    portable=Portable(
+        "edits",
+        (
+            _text("id", "id", ID_LIMIT),
+            Field("ts", "ts", "time"),
+            _text("datastore", "datastore", NAME_LIMIT),
+            _text("scope", "scope", NAME_LIMIT),
+            _text("key", "key", NAME_LIMIT),
+            Field("op", "op", choices=OPS),
+            Field("ok", "ok", "flag"),
+            _text("version", "version", VERSION_LIMIT, required=False, min_len=0),
+            Field("errorCode", "error_code", "integer", required=False, omit_null=True),
+            _text("message", "message", MESSAGE_LIMIT, required=False, min_len=0),
+            _text("undoes", "undoes", ID_LIMIT, required=False),
+            Field("beforeB64", "before", "value", required=False, omit_null=True),
+            Field("afterB64", "after", "value", required=False, omit_null=True),
+            Field("beforeSize", "before_size", "integer", required=False, omit_null=True, minimum=0),
+            Field("afterSize", "after_size", "integer", required=False, omit_null=True, minimum=0),
+            Field("recordedAt", "recorded_at", "time"),
+        ),
+        Merge("own_id", key=("id",)),
+        order="seq",
+    ),
+)
+TABLES = (TABLE,)

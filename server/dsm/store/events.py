@@ -16,7 +16,18 @@ from typing import Any
 from dsm.clock import Clock, system_clock
 from dsm.errors import DsmError, invalid
 from dsm.store.codec import pack
-from dsm.validate import EARLIEST_TS, INT64_MAX, INT64_MIN, LATEST_TS, OUT_OF_RANGE, TS_RANGE, plain_value
+from dsm.store.tables import Field, FieldKind, ImportContext, Merge, Portable, Row, TableSpec, decode_blob
+from dsm.validate import (
+    EARLIEST_TS,
+    INT64_MAX,
+    INT64_MIN,
+    LATEST_TS,
+    OUT_OF_RANGE,
+    TS_RANGE,
+    as_object,
+    plain_value,
+    timestamp,
+)
 
 KINDS = frozenset(("ui", "datastore", "perf", "error"))
 FIELDS = frozenset(
@@ -362,3 +373,78 @@ def _rows_after(conn: sqlite3.Connection, rows: list[EventRow], last_seq: int) -
             inserted.discard(key)  # a repeat of the same id later in the batch was ignored by SQLite
             fresh.append(row)
     return fresh
+
+
+# ------------------------------------------------------------------------------------ in an export document
+
+
+def _optional(name: str, column: str, kind: FieldKind = "text") -> Field:
+    return Field(name, column, kind, required=False, omit_null=True)
+
+
+IMPORT_CHUNK = 2000  # rows per append: progress is reported (and Ctrl+C checked) between chunks
+
+PROPS = Field("propsB64", "props", "blob", required=False, omit_null=True)
+RECEIVED = Field("receivedAt", "received_at", "time")
+
+
+def parse_exported(items: list[Any], user_id: int, path: str) -> list[Row]:
+    """Exported events checked by the rules of `events.append` (plus their stored props and arrival time)."""
+    wire, extras = [], []
+    for i, item in enumerate(items):
+        event = dict(as_object(item, f"{path}[{i}]"))
+        received = timestamp(event, RECEIVED.name, f"{path}[{i}]")
+        props = decode_blob(event, PROPS.name, f"{path}[{i}]") if event.get(PROPS.name) is not None else None
+        event.pop(RECEIVED.name, None)
+        event.pop(PROPS.name, None)
+        wire.append(event)
+        extras.append((props, received))
+    try:
+        rows = parse_events(user_id, wire, max_batch=len(wire) + 1, received=0.0)  # each row keeps its own
+    except DsmError as exc:  # its path starts with "events"; give the path inside the document
+        raise DsmError("invalid_body", path + exc.message.removeprefix("events")) from None
+    return [(*row[:ROW_PROPS], props, received) for row, (props, received) in zip(rows, extras, strict=True)]
+
+
+def import_exported(conn: sqlite3.Connection, _user_id: int, rows: list[Row], ctx: ImportContext) -> int:
+    """Append through the event store (rows carry their user already), so its observers keep the rollups right."""
+    accepted = 0
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        accepted += ctx.events.append_job(chunk)(conn).accepted
+        ctx.progress("events", start + len(chunk), len(rows))
+    return accepted
+
+
+TABLE = TableSpec(
+    "events",
+    store="analytics",
+    age_column="ts",
+    retention_name="events",
+    portable=Portable(
+        "events",
+        (
+            Field("id", "event_id"),
+            Field("ts", "ts", "time"),
+            Field("kind", "kind"),
+            Field("name", "name"),
+            _optional("datastore", "datastore"),
+            _optional("scope", "scope"),
+            _optional("key", "key"),
+            _optional("latencyMs", "latency_ms", "number"),
+            _optional("size", "size", "number"),
+            _optional("ok", "ok", "flag"),
+            _optional("errorCode", "error_code", "integer"),
+            _optional("message", "message"),
+            _optional("feature", "feature"),
+            _optional("view", "view"),
+            PROPS,
+            RECEIVED,
+        ),
+        Merge("keep", key=("event_id",)),  # what `import_exported` gets from the unique index
+        order="seq",
+        parse_rows=parse_exported,
+        import_rows=import_exported,
+    ),
+)
+TABLES = (TABLE,)

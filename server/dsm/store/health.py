@@ -47,8 +47,9 @@ class StoreFault(Exception):
         return EXIT_CODES[self.kind]
 
 
-def preflight(path: Path, latest_version: int) -> None:
-    """Refuse a file the companion must not open for writing; create the folder of a new database."""
+def preflight(path: Path, latest_version: int) -> Path | None:
+    """Refuse a file the companion must not open for writing; create the folder of a new database (returned when
+    it did not exist: `dsm serve` says so in its start line, so a mistyped --db is seen at once)."""
     if path.is_dir():
         raise StoreFault(
             "argument", path, f"{path} is a folder, not a database file: pass --db {path / DB_FILE_EXAMPLE}"
@@ -58,9 +59,10 @@ def preflight(path: Path, latest_version: int) -> None:
         with open_read_only(path) as conn:
             quick_check(conn, path)
             check_schema(conn, path, latest_version)
-    _ensure_folder(path)
+    created = _ensure_folder(path)
     if path.exists():
         _check_file_writable(path)
+    return created
 
 
 def _has_content(path: Path) -> bool:
@@ -191,8 +193,9 @@ def newer_message(path: Path, version: int, latest_version: int) -> str:
     )
 
 
-def _ensure_folder(path: Path) -> None:
+def _ensure_folder(path: Path) -> Path | None:
     folder = path.parent
+    missing = next((p for p in reversed((folder, *folder.parents)) if not p.exists()), None)
     blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise StoreFault(
@@ -223,6 +226,7 @@ def _ensure_folder(path: Path) -> None:
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
+    return missing
 
 
 def _check_file_writable(path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from dsm.clock import time_ordered_id
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Window
 
 
@@ -57,3 +58,23 @@ def list_headers(conn: sqlite3.Connection, user_id: int, category: str | None, w
     columns = ("id", "label", "category", "created_at")
     rows = newest_first(conn, "historical_snapshots", columns, user_id, {"category": category}, window)
     return [{"id": r[0], "label": r[1], "category": r[2], "createdAt": r[3]} for r in rows]
+
+
+TABLE = TableSpec(
+    "historical_snapshots",
+    store="historical",
+    age_column="created_at",
+    portable=Portable(
+        "historical",
+        (
+            Field("id", "id", min_len=1, max_len=128),
+            Field("label", "label", min_len=1, max_len=200),
+            Field("category", "category", min_len=1, max_len=64),
+            Field("createdAt", "created_at", "time"),
+            Field("bodyB64", "body", "blob"),
+        ),
+        Merge("own_id", key=("id",)),
+        order="created_at, id",
+    ),
+)
+TABLES = (TABLE,)

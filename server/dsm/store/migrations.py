@@ -1,6 +1,7 @@
 """Numbered schema migrations. The database records which ran, so a newer server opens an older file.
 
-Never edit a migration that has shipped: add a new one with the next number.
+Never edit a migration that has shipped: add a new one with the next number, beside the store module that owns
+its tables, and list it in `schema.companion_schema()`.
 """
 
 from __future__ import annotations
@@ -124,17 +125,19 @@ CREATE TABLE historical_snapshots (
 CREATE INDEX historical_by_user_created ON historical_snapshots (user_id, created_at)
 """
 
-MIGRATIONS: list[Migration] = [
+# Migration 1; later ones live beside the code that reads their tables (rollups: 2 and 3, edits: 4) and are
+# listed, in order, by `schema.companion_schema()`.
+CORE: tuple[Migration, ...] = (
     Migration(1, "core stores: events, sessions, cache, reports, settings, historical", _script(V1_CORE)),
-]
+)
 
 
-def register(migration: Migration) -> None:
-    """Used by later modules' migrations (e.g. rollups) so each lives beside the code that reads it."""
-    if any(m.version == migration.version for m in MIGRATIONS):
-        raise ValueError(f"migration {migration.version} registered twice")
-    MIGRATIONS.append(migration)
-    MIGRATIONS.sort(key=lambda m: m.version)
+def checked(migrations: tuple[Migration, ...]) -> tuple[Migration, ...]:
+    """The list in order; two migrations of one number (two branches merged) is a programming error."""
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"two migrations share a number: {sorted(versions)}")
+    return tuple(sorted(migrations, key=lambda m: m.version))
 
 
 def applied_versions(conn: sqlite3.Connection) -> set[int]:
@@ -145,11 +148,13 @@ def applied_versions(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def migrate(conn: sqlite3.Connection, now: float, target: int | None = None) -> list[int]:
+def migrate(
+    conn: sqlite3.Connection, now: float, migrations: tuple[Migration, ...], target: int | None = None
+) -> list[int]:
     """Apply every migration not yet recorded (up to `target`), each in its own transaction; `now` stamps them."""
     done = applied_versions(conn)
     ran: list[int] = []
-    for migration in MIGRATIONS:
+    for migration in checked(migrations):
         if migration.version in done or (target is not None and migration.version > target):
             continue
         log.info("applying migration %d: %s", migration.version, migration.name)
@@ -168,5 +173,5 @@ def migrate(conn: sqlite3.Connection, now: float, target: int | None = None) -> 
     return ran
 
 
-def latest_version() -> int:
-    return max(m.version for m in MIGRATIONS)
+def latest_version(migrations: tuple[Migration, ...]) -> int:
+    return max(m.version for m in migrations)

@@ -12,6 +12,7 @@ from dsm.reports import legacy
 from dsm.reports.catalog import NAMES
 from dsm.store.codec import pack, unpack
 from dsm.store.listing import newest_first
+from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Window
 
 # The names come from the report registry, the one place report types are declared.
@@ -67,9 +68,37 @@ def get(conn: sqlite3.Connection, user_id: int, report_id: str) -> Report | None
     return Report(row[0], row[1], row[2], row[3], legacy.upgrade(unpack(row[4])))
 
 
+def bodies_since(conn: sqlite3.Connection, user_id: int, report_type: str, since: float) -> list[Any]:
+    """The stored bodies of the user's reports of one type created at or after `since`, as saved."""
+    rows = conn.execute(
+        "SELECT body FROM reports WHERE user_id = ? AND type = ? AND created_at >= ?", (user_id, report_type, since)
+    )
+    return [unpack(body) for (body,) in rows]
+
+
 def list_headers(
     conn: sqlite3.Connection, user_id: int, report_type: str | None, window: Window
 ) -> list[dict[str, Any]]:
     """Newest first."""
     rows = newest_first(conn, "reports", ("id", "type", "created_at", "title"), user_id, {"type": report_type}, window)
     return [{"id": r[0], "type": r[1], "createdAt": r[2], "title": r[3]} for r in rows]
+
+
+TABLE = TableSpec(
+    "reports",
+    store="reports",
+    age_column="created_at",
+    portable=Portable(
+        "reports",
+        (
+            Field("id", "id", min_len=1, max_len=128),
+            Field("type", "type", max_len=200, choices=REPORT_TYPES),
+            Field("createdAt", "created_at", "time"),
+            Field("title", "title", max_len=1000),
+            Field("bodyB64", "body", "blob"),
+        ),
+        Merge("own_id", key=("id",)),
+        order="created_at, id",
+    ),
+)
+TABLES = (TABLE,)

@@ -1,33 +1,30 @@
-"""Removing old data from every store (`data.clean` and the retention schedule)."""
+"""Removing old data from every store (`data.clean` and the retention schedule), by each table's `age_column`."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
 
-# (store name, table, time column) for everything that ages out. Tables added by later modules
-# (for example rollups) register themselves here.
-AGED_TABLES: list[tuple[str, str, str]] = [
-    ("events", "events", "ts"),
-    ("realtimeSnapshots", "realtime_snapshots", "ts"),
-    ("reports", "reports", "created_at"),
-    ("historical", "historical_snapshots", "created_at"),
-    ("cache", "cache_entries", "cached_at"),
-    ("edits", "edits", "ts"),
-]
+from dsm.store.tables import TableSpec
 
 
-def clean_job(user_id: int | None, before: float) -> Callable[[sqlite3.Connection], dict[str, int]]:
+def clean_job(
+    tables: tuple[TableSpec, ...], user_id: int | None, before: float
+) -> Callable[[sqlite3.Connection], dict[str, int]]:
     """Delete rows older than `before` (for one user, or all when None); counts per store."""
+    aged = [t for t in tables if t.age_column is not None]
 
     def job(conn: sqlite3.Connection) -> dict[str, int]:
         removed: dict[str, int] = {}
-        for store, table, column in AGED_TABLES:
+        for spec in aged:
             if user_id is None:
-                cursor = conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (before,))
+                cursor = conn.execute(f"DELETE FROM {spec.name} WHERE {spec.age_column} < ?", (before,))
             else:
-                cursor = conn.execute(f"DELETE FROM {table} WHERE user_id = ? AND {column} < ?", (user_id, before))
-            removed[store] = removed.get(store, 0) + cursor.rowcount
+                cursor = conn.execute(
+                    f"DELETE FROM {spec.name} WHERE {spec.user_column} = ? AND {spec.age_column} < ?",
+                    (user_id, before),
+                )
+            removed[spec.removed_as] = removed.get(spec.removed_as, 0) + cursor.rowcount
         return removed
 
     return job

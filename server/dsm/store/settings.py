@@ -10,6 +10,7 @@ from typing import Any
 
 from dsm.errors import invalid
 from dsm.store.codec import pack, unpack
+from dsm.store.tables import Field, Merge, Portable, Row, TableSpec
 from dsm.validate import as_object, is_number
 
 Settings = dict[str, dict[str, Any]]
@@ -178,14 +179,10 @@ def _effective(overrides: Settings) -> Settings:
     return merge(defaults(), clean)
 
 
-SELECT_SQL = "SELECT body, updated_at FROM settings WHERE user_id = ?"
-
-
-def read_state(conn: sqlite3.Connection, user_id: int) -> SettingsState:
-    return state_from_row(conn.execute(SELECT_SQL, (user_id,)).fetchone())
-
-
-def state_from_row(row: tuple[Any, ...] | None) -> SettingsState:
+def load(conn: sqlite3.Connection, user_id: int) -> SettingsState:
+    """A user's settings (the defaults under their overrides): the one way every part of the companion reads them,
+    on a read connection (`Database.read`) or inside a job."""
+    row = conn.execute("SELECT body, updated_at FROM settings WHERE user_id = ?", (user_id,)).fetchone()
     if row is None:
         return SettingsState(defaults(), 0.0)
     return SettingsState(_effective(unpack(row[0])), row[1])
@@ -203,3 +200,21 @@ def update_job(user_id: int, patch: Settings, stamp: float) -> Callable[[sqlite3
         return SettingsState(_effective(overrides), stamp)
 
     return job
+
+
+def _check_imported(row: Row, path: str) -> None:
+    check_overrides(unpack(row[0]), f"{path}.overridesB64")
+
+
+TABLE = TableSpec(
+    "settings",
+    store="settings",
+    portable=Portable(
+        "settings",
+        (Field("overridesB64", "body", "blob"), Field("updatedAt", "updated_at", "time")),
+        Merge("newer", by="updated_at"),
+        single=True,
+        check=_check_imported,
+    ),
+)
+TABLES = (TABLE,)

@@ -2,7 +2,7 @@
 
 A share names its report; deleting the report (by hand, by retention, by `data.clean`) deletes its shares too
 (a foreign key with ON DELETE CASCADE), so a link never outlives what it shows. Revoking deletes the row.
-Shares are links of this database only: the portable export leaves them out.
+Shares are links of this database only: the portable export leaves them out (`TABLE` has no `portable`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from dsm.errors import not_found
 from dsm.store import migrations
+from dsm.store.tables import TableSpec
 
 SCHEMA = """
 CREATE TABLE report_shares (
@@ -86,13 +87,8 @@ def _migrate(conn: sqlite3.Connection, _now: float) -> None:
             conn.execute(statement)
 
 
-MIGRATION = migrations.Migration(5, "report shares: revocable read-only links to one report", _migrate)
-
-
-def install() -> None:
-    """Register migration 5 (idempotent)."""
-    if not any(m.version == MIGRATION.version for m in migrations.MIGRATIONS):
-        migrations.register(MIGRATION)
-
-
-install()
+MIGRATIONS = (migrations.Migration(5, "report shares: revocable read-only links to one report", _migrate),)
+# Counted in `status`; no retention of its own (a share goes with its report, by the foreign key); not exported
+# (a capability of this database, not data to carry elsewhere).
+TABLE = TableSpec("report_shares", store="shares")
+TABLES = (TABLE,)

@@ -42,7 +42,7 @@ def error_response(exc: DsmError, **extra: Any) -> web.Response:
 
 async def resolve_user(services: Services, raw: str | None) -> tuple[int | None, list[int]]:
     """(chosen user id or None, every user with data). A given id is taken as is."""
-    users = await services.db.read(known_users)
+    users = await services.db.read(lambda conn: known_users(conn, services.db.tables))
     if raw:
         try:
             user_id = int(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dsm.link.context import Handler
 from dsm.link.ops import (
     analytics,
+    backups,
     cache,
     data,
     edits,
@@ -27,4 +28,5 @@ OPS: dict[str, Handler] = {
     **data.OPS,
     **status.OPS,
     **edits.OPS,
+    **backups.OPS,
 }

@@ -22,7 +22,7 @@ async def clean(ctx: OpContext, body: Body) -> Body:
         settings = (await load_settings(ctx, ctx.user_id)).settings
         older_than = settings["analytics"]["retainDataDays"] * DAY
     before = ctx.services.clock() - float(older_than)
-    removed = await ctx.services.db.write(clean_job(ctx.user_id, before))
+    removed = await ctx.services.db.write(clean_job(ctx.services.db.tables, ctx.user_id, before))
     return {"removed": removed, "before": before}
 
 
@@ -30,7 +30,7 @@ async def export_data(ctx: OpContext, body: Body) -> Body:
     """`{}` → `{"data": <export document>}` (format in docs/exports.md)."""
     only_keys(body, frozenset(), "")
     user_id, version, at = ctx.user_id, ctx.services.version, ctx.services.clock()
-    job = partial(portable.export_user, user_id=user_id, now=at, server_version=version)
+    job = partial(portable.export_user, user_id=user_id, now=at, server_version=version, tables=ctx.services.db.tables)
     document = await ctx.services.reports.read(ctx.services.db.path, job)  # a heavy read: in the report pool
     return {"data": document}
 
@@ -38,7 +38,7 @@ async def export_data(ctx: OpContext, body: Body) -> Body:
 async def import_data(ctx: OpContext, body: Body) -> Body:
     """`{"data": <export document>}` → `{"imported": {store: n}, "skipped": {store: n}}`; all or nothing."""
     only_keys(body, frozenset(("data",)), "")
-    parsed = portable.parse_document(body.get("data"), ctx.user_id)
+    parsed = portable.parse_document(body.get("data"), ctx.user_id, ctx.services.db.tables)
     return await ctx.services.db.write(portable.import_job(ctx.user_id, parsed, ctx.services.events))
 
 

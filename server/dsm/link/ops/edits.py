@@ -5,7 +5,7 @@ from __future__ import annotations
 from dsm.errors import not_found
 from dsm.link.context import Body, Handler, OpContext
 from dsm.store import edits as store
-from dsm.validate import only_keys, string, window
+from dsm.validate import boolean, only_keys, string, window
 
 
 async def record(ctx: OpContext, body: Body) -> Body:
@@ -16,11 +16,12 @@ async def record(ctx: OpContext, body: Body) -> Body:
 
 
 async def list_edits(ctx: OpContext, body: Body) -> Body:
-    only_keys(body, frozenset(("datastore", "key", "from", "to", "limit")), "")
+    only_keys(body, frozenset(("datastore", "key", "from", "to", "limit", "withUndoes")), "")
     query = store.ListQuery(
         string(body, "datastore", "", required=False, min_len=1, max_len=store.NAME_LIMIT),
         string(body, "key", "", required=False, min_len=1, max_len=store.NAME_LIMIT),
         window(body),
+        bool(boolean(body, "withUndoes", "", required=False, default=False)),
     )
     user_id = ctx.user_id
     return {"edits": await ctx.services.db.read(lambda conn: store.list_items(conn, user_id, query))}

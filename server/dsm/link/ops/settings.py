@@ -8,7 +8,7 @@ from dsm.validate import only_keys
 
 
 async def load(ctx: OpContext, user_id: int) -> store.SettingsState:
-    return store.state_from_row(await ctx.services.db.fetchone(store.SELECT_SQL, (user_id,)))
+    return await ctx.services.db.read(lambda conn: store.load(conn, user_id))
 
 
 async def get(ctx: OpContext, body: Body) -> Body:

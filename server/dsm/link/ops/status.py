@@ -11,7 +11,7 @@ from dsm.validate import only_keys
 
 
 async def server_status(services: Services, user_id: int | None = None) -> dict[str, Any]:
-    rows = await services.db.read(lambda conn: row_counts(conn, user_id))
+    rows = await services.db.read(lambda conn: row_counts(conn, services.db.tables, user_id))
     return {
         "version": services.version,
         "uptime": services.uptime(),
