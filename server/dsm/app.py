@@ -11,6 +11,7 @@ from dsm.config import ServerConfig
 from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
 from dsm.link.socket import LinkSocket
+from dsm.metrics import metrics_handler
 from dsm.reports.pool import ReportPool
 from dsm.scheduler import scheduler_context
 from dsm.security import make_guard
@@ -51,8 +52,10 @@ def _services_context(config: ServerConfig):  # type: ignore[no-untyped-def]
         db = await Database.open(config.db_path, schema, config.clock)
         events = EventStore(list(schema.observers), config.clock)
         reports = ReportPool(config.report_workers)
-        app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
+        services = app[SERVICES] = Services(config=config, db=db, events=events, reports=reports)
+        await services.notifier.start()
         yield
+        await services.notifier.close()
         await reports.close()
         await db.close()  # commits whatever the writer still holds
 
@@ -75,5 +78,6 @@ def make_app(config: ServerConfig) -> web.Application:
     app.on_shutdown.append(_close_connections)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/api/status", api_status)
+    app.router.add_get("/metrics", metrics_handler(lambda request: request.app[SERVICES].metrics))
     web_routes.setup(app, SERVICES, PORT, sessions)
     return app

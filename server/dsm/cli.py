@@ -20,6 +20,7 @@ from dsm import __version__
 from dsm.analytics.commands import add_rollups_parser
 from dsm.backups.cli import add_backups_parser
 from dsm.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig, default_db_path
+from dsm.demo.cli import add_demo_parser
 from dsm.exitcodes import Exit, epilog
 from dsm.plugin_build.cli import add_parser as add_plugin_parser
 from dsm.reports.cli import add_parsers as add_report_parsers
@@ -112,6 +113,7 @@ PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[
     add_rollups_parser,
     add_doctor_parser,
     add_backups_parser,
+    add_demo_parser,
 ]
 
 

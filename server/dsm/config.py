@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,8 @@ class ServerConfig:
     report_workers: int = 2
     # Every timestamp the companion makes comes from here; tests and the plugin's test bed pass their own.
     clock: Clock = field(default=system_clock, compare=False)
+    # How background work waits (the webhook retries' backoff); tests pass one that records and returns.
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
 
 
 def user_data_dir() -> Path:

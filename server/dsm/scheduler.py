@@ -14,7 +14,7 @@ import contextlib
 import logging
 import math
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from dsm.store import reports as report_store
 from dsm.store import settings as settings_store
 from dsm.store.database import Database
 from dsm.store.portable import known_users
+from dsm.store.reports import Report
 from dsm.store.retention import clean_job
 from dsm.store.settings import Settings
 
@@ -54,7 +55,14 @@ class TickResult:
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock, pool: ReportPool | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        pool: ReportPool | None = None,
+        notify: Callable[[int, Report], Awaitable[None]] | None = None,
+    ) -> None:
+        self.notify = notify  # told of each saved summary (the server's webhooks)
         self.db = db
         self.clock = clock
         self.pool = pool  # the server's report pool: automatic reports wait their turn like the others
@@ -99,7 +107,14 @@ class Scheduler:
             return None
         schedule = {"frequency": frequency, "from": start, "to": end}
         report = await generate_and_save(
-            self.db, user_id, SUMMARY, {"from": start, "to": end}, at, extra={"schedule": schedule}, pool=self.pool
+            self.db,
+            user_id,
+            SUMMARY,
+            {"from": start, "to": end},
+            at,
+            extra={"schedule": schedule},
+            pool=self.pool,
+            notify=self.notify,
         )
         log.info("generated %s summary %s for user %d", frequency, report.id, user_id)
         return report.id
@@ -131,7 +146,7 @@ def scheduler_context(services_key: web.AppKey[Any]) -> Callable[[web.Applicatio
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         services = app[services_key]
-        scheduler = Scheduler(services.db, services.clock, services.reports)
+        scheduler = Scheduler(services.db, services.clock, services.reports, services.notifier.report_saved)
         task = asyncio.create_task(scheduler.run(services.config.schedule_interval), name="dsm-scheduler")
         yield
         task.cancel()

@@ -58,11 +58,12 @@ def test_generate_list_and_show_in_each_format(
 
 def test_errors_are_reported_with_an_exit_status(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "list", "--db", str(db_path)]) == 2
-    assert "no data yet" in capsys.readouterr().err
+    empty = capsys.readouterr().err
+    assert "no data yet" in empty and "`dsm demo`" in empty and "`dsm plugin install`" in empty
     seed(db_path, 21, wire_events(DAY0, 4))
     seed(db_path, 22, wire_events(DAY0, 4))
     assert main(["report", "list", "--db", str(db_path)]) == 2
-    assert "several users have data (21, 22)" in capsys.readouterr().err
+    assert "several Studio users have data (21, 22): pick one with --user ID" in capsys.readouterr().err
     assert main(["report", "show", "rpt_missing", "--user", "21", "--db", str(db_path)]) == 1
     assert main(["report", "generate", "DAILY_SUMMARY", "--from", "2026-11-24", "--to", "2026-11-23",
                  "--user", "21", "--db", str(db_path)]) == 2  # fmt: skip
@@ -147,3 +148,39 @@ def test_progress_bar_redraws_one_line_on_a_console() -> None:
     assert frames[1].startswith("import [########..] 4000/5000 rows (events)")
     assert frames[2].startswith("import [##########] 5000/5000 rows (reports)") and frames[2].endswith("\n")
     assert all(ord(c) < 128 for c in console.getvalue())  # plain ASCII for any Windows code page
+
+
+def test_report_type_names_are_read_in_any_case(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed(db_path, 21, wire_events(DAY0, 20))
+    assert main(["report", "generate", "daily_summary", "--from", "2026-11-23", "--to", "2026-11-23",
+                 "--db", str(db_path)]) == 0  # fmt: skip
+    assert capsys.readouterr().out.split("\t")[1] == "DAILY_SUMMARY"
+    assert main(["report", "list", "--type", "Daily_Summary", "--db", str(db_path)]) == 0
+    assert "DAILY_SUMMARY" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as typo:
+        main(["report", "generate", "dialy_summary", "--db", str(db_path)])
+    assert typo.value.code == 2
+    assert "invalid choice: 'DIALY_SUMMARY'" in capsys.readouterr().err
+
+
+def test_exporting_a_user_without_data_is_an_error_and_writes_nothing(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(db_path, 21, wire_events(DAY0, 5))
+    backup = tmp_path / "backup.dsm.json.gz"
+    assert main(["export", "-o", str(backup), "--user", "99", "--db", str(db_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dsm export: user 99 has no data") and "(users with data: 21)" in err
+    assert not backup.exists() and not backup.with_name(backup.name + ".partial").exists()
+
+
+def test_help_explains_user_and_the_backup_name_is_the_same_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["report", "generate", "--help"])
+    helptext = " ".join(capsys.readouterr().out.split())
+    assert "--user ID Studio user id whose data to use" in helptext and "any case" in helptext
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    assert "backup.dsm.json.gz" in capsys.readouterr().out
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "backup.dsm.json.gz" in readme and ".dsm.gz" not in readme and "--user" in readme

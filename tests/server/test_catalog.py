@@ -184,7 +184,7 @@ async def test_every_setting_default_is_what_a_new_user_gets(connect: Any) -> No
     for section, keys in settings.items():
         assert keys, section
         for key, spec in keys.items():
-            assert set(spec) <= {"type", "default", "min", "max", "choices", "label", "order"}, (section, key)
+            assert set(spec) <= {"type", "default", "min", "max", "choices", "maxLength", "label", "order"}, key
             assert spec["type"] in ("boolean", "number", "integer", "string", "enum") and spec["label"]
         assert sorted(spec["order"] for spec in keys.values()) == list(range(len(keys))), section
 
@@ -204,6 +204,9 @@ def _bad_and_good(spec: dict[str, Any]) -> tuple[list[Any], list[Any]]:
         return ["yes", 1], [not spec["default"], spec["default"]]
     if spec["type"] == "enum":
         return ["never", 3], list(spec["choices"])
+    if spec["type"] == "string":  # the webhook URL: text within maxLength that its rule accepts
+        longest = "https://example.com/" + "x" * (spec["maxLength"] - 20)
+        return [5, longest + "x", "not a url"], ["https://example.com/hook", longest, spec["default"]]
     step = 1 if spec["type"] == "integer" else 0.001
     bad = [spec["min"] - step, spec["max"] + step, "5"] + ([spec["min"] + 0.5] if spec["type"] == "integer" else [])
     return bad, [spec["min"], spec["max"], spec["default"]]
@@ -214,7 +217,8 @@ async def test_every_range_and_choice_in_the_catalog_is_enforced_by_settings_upd
     checked = 0
     for section, keys in catalog["settings"].items():
         for key, spec in keys.items():
-            assert spec["type"] in ("boolean", "enum") or ("min" in spec and "max" in spec), (section, key)
+            bounded = ("min" in spec and "max" in spec) or "maxLength" in spec
+            assert spec["type"] in ("boolean", "enum") or bounded, (section, key)
             bad, good = _bad_and_good(spec)
             for value in good:
                 body = await client.call("settings.update", {"patch": {section: {key: value}}})

@@ -274,8 +274,10 @@ async def test_ctrl_c_on_the_serve_wrapper_lets_the_server_finish_its_shutdown(t
             match = SERVE_LINE.search(line)
         client = await LinkClient.connect(f"ws://127.0.0.1:{match.group(1)}/ws")
         await client.hello(1)
+        now = (await client.call("status"))["startedAt"]  # the server's clock: its retention keeps these
         ids = [
-            await client.send("events.append", {"events": [event(b * 200 + i) for i in range(200)]}) for b in range(30)
+            await client.send("events.append", {"events": [event(b * 200 + i, ts=now - 3600) for i in range(200)]})
+            for b in range(30)
         ]
         replies = asyncio.gather(*(client.expect(i) for i in ids), return_exceptions=True)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl+C in the terminal does: both processes get it

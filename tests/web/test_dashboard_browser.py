@@ -20,12 +20,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from chromium import SKIP_REASON, driver_available, webdriver
 from dsm.config import ServerConfig
+from dsm.reports import catalog
 from dsm.web.auth import cookie_name, login_url
 from dsm.web.routes import SESSIONS
+from support import FIXED_NOW, rows, run_dsm
 
 pytestmark = pytest.mark.skipif(not driver_available(), reason=SKIP_REASON + " with chromium-driver")
 USER = 4242
 TOKEN = "s3cret-token"
+DAY = 86400.0
 
 
 @pytest.fixture
@@ -297,3 +300,25 @@ def test_the_one_time_login_url_gives_a_session_cookie_and_logout_ends_it(
     assert served.run(_status_of(f"{served.url}/api/reports", headers=headers)) == 401
     # The plugin's link still authenticates by its token in hello, as before.
     assert served.call(served.client(USER, TOKEN), "ping", {}) is not None
+
+
+def test_after_dsm_demo_the_dashboard_shows_its_month_and_every_report_type(
+    served: ThreadedServer, browser: Any
+) -> None:
+    """What a new user does first: `dsm demo` against the running companion, then the dashboard."""
+    done = run_dsm("demo", "--url", served.server.ws_url, "--now", "2026-06-15T12:00:00", "--days", "15")
+    assert done.returncode == 0, done.stderr
+    browser.get(served.url + "/?user=1&period=30d")
+    start, end = FIXED_NOW // DAY * DAY + DAY - 30 * DAY, FIXED_NOW // DAY * DAY + DAY
+    sql = "SELECT COUNT(*), SUM(ok = 0) FROM events WHERE user_id = 1 AND kind = 'datastore' AND ts >= ? AND ts < ?"
+    ((calls, failed),) = rows(served.server.config.db_path, sql, (start, end))
+    assert calls > 0
+    tiles = _tiles(browser)
+    assert (tiles["calls"], tiles["failed"]) == (f"{calls:,}", f"{failed:,}")
+    assert len(_chart_tips(browser, "callsByOperation")) > 0 and len(_chart_tips(browser, "latency")) > 0
+    listed = {
+        _text(r.find_elements(By.TAG_NAME, "td")[1])
+        for r in browser.find_elements(By.CSS_SELECTOR, "table.reports tr[data-report]")
+    }
+    assert listed == set(catalog.NAMES)
+    both_schemes(browser, "demo")

@@ -275,3 +275,25 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
             rows = [(*r[:-1], sorted(unpack(r[-1]).items())) for r in rows]
         out[table] = sorted(rows, key=repr)
     return out
+
+
+OpTotal = tuple[int, str, int, int, int, float]  # user, operation, calls, failures, timed calls, latency sum (ms)
+
+
+def op_totals(conn: sqlite3.Connection) -> list[OpTotal]:
+    """Every user's all-time DataStore calls per operation, from the daily rows (for `/metrics`)."""
+    return conn.execute(
+        "SELECT user_id, name, SUM(count), SUM(failures), SUM(lat_count), SUM(lat_sum) FROM rollup_ops"
+        " WHERE grain = ? GROUP BY user_id, name ORDER BY user_id, name",
+        (DAY,),
+    ).fetchall()
+
+
+def recent_op_sketches(conn: sqlite3.Connection, since: float) -> dict[tuple[int, str], sketch.Bins]:
+    """The latency sketches of the hours from `since`, merged per user and operation."""
+    merged: dict[tuple[int, str], sketch.Bins] = {}
+    for user_id, name, hist in conn.execute(
+        "SELECT user_id, name, hist FROM rollup_ops WHERE grain = ? AND bucket >= ?", (HOUR, since)
+    ):
+        sketch.merge(merged.setdefault((user_id, str(name)), {}), unpack(hist) or {})
+    return merged

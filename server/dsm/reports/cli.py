@@ -97,8 +97,19 @@ async def pick_user(db: Database, wanted: int | None, fallback: int | None = Non
     if not users and fallback is not None:
         return fallback
     if not users:
-        raise CliError("the database has no data yet; pass --user ID")
-    raise CliError(f"several users have data ({', '.join(map(str, users))}); pass --user ID")
+        raise CliError(NO_DATA)
+    raise CliError(f"several Studio users have data ({', '.join(map(str, users))}): pick one with --user ID")
+
+
+NO_DATA = (
+    "the database has no data yet. To see what the reports show, run `dsm demo` (a month of sample activity in "
+    "a demo database); to collect your own, install the plugin (`dsm plugin install`), keep `dsm serve` running "
+    "and use the DataStore Manager in Studio"
+)
+USER_HELP = (
+    "Studio user id whose data to use: the Roblox user id the plugin sends (each Studio user's data is kept "
+    "apart). Default: the only user with data; when there are several, the command lists them"
+)
 
 
 def parse_option(text: str) -> tuple[list[str], Any]:
@@ -202,6 +213,10 @@ class TextProgress:
 
 async def _export(db: Database, args: argparse.Namespace) -> int:
     user_id = await pick_user(db, args.user)
+    users = await db.read(lambda conn: portable.known_users(conn, db.tables))
+    if user_id not in users:  # an empty export would look like a backup and restore nothing
+        having = f"users with data: {', '.join(map(str, users))}" if users else "it has no data yet"
+        raise CliError(f"user {user_id} has no data in {db.path} ({having}); nothing written", Exit.NOT_FOUND)
     at = db.clock()
     nothing = f"nothing written to {args.output}"
     try:
@@ -284,16 +299,24 @@ class ImportStopped(Exception):
 def _add_common(parser: argparse.ArgumentParser, user: bool = True) -> None:
     parser.add_argument("--db", type=Path, default=None, help=f"SQLite database file (default: {default_db_path()})")
     if user:
-        parser.add_argument("--user", type=int, default=None, help="Studio user id (default: the only user)")
+        parser.add_argument("--user", type=int, default=None, metavar="ID", help=USER_HELP)
+
+
+TYPE_HELP = ", ".join(store.REPORT_TYPES)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds `report`, `export` and `import` to the `dsm` command."""
-    report = sub.add_parser("report", help="generate, list and show saved reports")
+    report = sub.add_parser(
+        "report",
+        help="generate, list and show saved reports",
+        description="Generate, list and show the reports of one Studio user (--user ID when the database holds "
+        "several). Report types, in any case: " + TYPE_HELP + ".",
+    )
     actions = report.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     gen = actions.add_parser("generate", help="generate and save a report")
-    gen.add_argument("type", choices=store.REPORT_TYPES, metavar="TYPE", help=", ".join(store.REPORT_TYPES))
+    gen.add_argument("type", type=str.upper, choices=store.REPORT_TYPES, metavar="TYPE", help=TYPE_HELP + " (any case)")
     gen.add_argument("--from", dest="start", metavar="WHEN", help="period start: Unix seconds or YYYY-MM-DD (UTC)")
     gen.add_argument("--to", dest="end", metavar="WHEN", help="period end: Unix seconds, or YYYY-MM-DD (end of day)")
     gen.add_argument(
@@ -308,7 +331,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     gen.set_defaults(func=lambda a: _run(a, _generate))
 
     lst = actions.add_parser("list", help="list saved reports, newest first")
-    lst.add_argument("--type", choices=store.REPORT_TYPES, default=None, metavar="TYPE")
+    lst.add_argument(
+        "--type", type=str.upper, choices=store.REPORT_TYPES, default=None, metavar="TYPE", help="only this type"
+    )
     lst.add_argument("--limit", type=int, default=100)
     _add_common(lst)
     lst.set_defaults(func=lambda a: _run(a, _list))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -31,15 +32,20 @@ async def generate_and_save(
     now: float,
     extra: dict[str, Any] | None = None,
     pool: ReportPool | None = None,
+    notify: Callable[[int, Report], Awaitable[None]] | None = None,
 ) -> Report:
     """`compute` the report, then save it through the writer.
 
-    `extra` adds sections to the body before saving (the scheduler marks its reports this way).
+    `extra` adds sections to the body before saving (the scheduler marks its reports this way); `notify` is told
+    of the saved report (the server's webhooks: `Notifier.report_saved`, which queues what it makes, never sends).
     """
     report = await compute(db, user_id, report_type, options, now, pool)
     if extra:
         report.body.update(extra)
-    return await db.write(save_job(user_id, report))
+    saved = await db.write(save_job(user_id, report))
+    if notify is not None:
+        await notify(user_id, saved)
+    return saved
 
 
 def parse_when(text: str, *, end_of_day: bool = False) -> float:

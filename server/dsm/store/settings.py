@@ -21,13 +21,18 @@ class Spec:
     """One setting: its type (as `catalog.settings` names it), default, label and the rule a new value must meet."""
 
     default: Any
-    type: str  # "boolean" | "integer" | "number" | "enum"
+    type: str  # "boolean" | "integer" | "number" | "enum" | "string"
     label: str
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    # A string's further rule: the reason a value is refused, or None when it is fine.
+    rule: Callable[[str], str | None] | None = None
 
     def check(self, value: Any, path: str) -> Any:
+        if self.type == "string":
+            return self._check_string(value, path)
         if self.type == "boolean":
             if not isinstance(value, bool):
                 raise invalid(path, "expected a boolean")
@@ -48,8 +53,20 @@ class Spec:
             raise invalid(path, f"must be at most {_number(self.maximum)}")
         return value
 
+    def _check_string(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise invalid(path, "expected text")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise invalid(path, f"must be at most {self.max_length} characters")
+        problem = self.rule(value) if self.rule else None
+        if problem:
+            raise invalid(path, problem)
+        return value
+
     def to_wire(self, order: int) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "default": self.default, "order": order}
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
         if self.minimum is not None:
             out["min"] = self.minimum
         if self.maximum is not None:
@@ -66,6 +83,21 @@ def _number(value: float) -> str:
 
 def _flag(label: str) -> Spec:
     return Spec(True, "boolean", label)
+
+
+def _webhook_url(value: str) -> str | None:
+    """Empty turns webhooks off; anything else must be an absolute http(s) URL with a host."""
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if (
+        not sep
+        or scheme.lower() not in ("http", "https")
+        or not rest.split("/", 1)[0]
+        or any(c.isspace() for c in value)
+    ):
+        return "expected an http:// or https:// URL (empty turns webhooks off)"
+    return None
 
 
 SCHEMA: dict[str, dict[str, Spec]] = {
@@ -95,6 +127,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "sweepWindowSeconds": Spec(60, "number", "Key sweep window (seconds)", 1, 86400),
         "latencyRegressionRatio": Spec(1.5, "number", "Latency regression ratio (x baseline)", 1, 1000),
     },
+    "notifications": {
+        "webhookUrl": Spec("", "string", "Webhook URL (empty: off)", max_length=2000, rule=_webhook_url),
+        "webhookFormat": Spec("discord", "enum", "Webhook format", choices=("discord", "slack", "json")),
+        "notifyAnomalies": _flag("Notify when an anomaly is found"),
+        "notifyDailySummary": _flag("Send each daily summary"),
+    },
     "ui": {
         "showAnalyticsDashboard": _flag("Show the analytics dashboard"),
         "showPerformanceIndicators": _flag("Show live performance indicators"),
@@ -109,6 +147,7 @@ SECTION_TITLES: dict[str, str] = {
     "dataStore": "DataStores and cache",
     "reporting": "Reports",
     "anomalyDetection": "Anomaly detection",
+    "notifications": "Notifications (webhooks)",
     "ui": "Studio widget",
 }
 

@@ -139,7 +139,13 @@ def make_handlers(services_of: Callable[[web.Request], Services], form_refused: 
             raise invalid("options", "expected an object")
         options = options if isinstance(options, dict) else {}
         report = await generate_and_save(
-            services.db, user_id, report_type, options, services.clock(), pool=services.reports
+            services.db,
+            user_id,
+            report_type,
+            options,
+            services.clock(),
+            pool=services.reports,
+            notify=services.notifier.report_saved,
         )
         return web.json_response({"report": report.header(), "user": user_id}, status=201)
 

@@ -43,6 +43,11 @@ class View:
     logout: bool = False
     origin: str = ""
 
+    @property
+    def ws_url(self) -> str:
+        """The link's address on this server, as the browser reached it."""
+        return self.origin.replace("http://", "ws://", 1) + "/ws"
+
 
 def query(view: View, **changes: str) -> str:
     params = {"user": str(view.user_id) if view.user_id is not None else "", "period": view.period.name} | changes
@@ -92,9 +97,11 @@ def _empty(view: View) -> str:
         return ""
     return (
         "<h2>No data yet</h2><section class='empty-start'><p>Nothing has reached this companion yet. Two ways on:</p>"
-        "<ol class='steps'><li><b>See it with sample data in a minute:</b> run <code>dsm demo</code>; it sends a "
-        "month of a Studio user's DataStore work through the plugin's link (reads, failures, a throttling "
-        "episode, an anomaly), then reload this page.</li>"
+        "<ol class='steps'><li><b>See it with sample data in a minute:</b> run "
+        f"<code>dsm demo --url {esc(view.ws_url)}{' --token …' if view.logout else ''}</code>; it sends a month of a "
+        "Studio user's DataStore work through the plugin's link (reads, failures, a throttling episode, an anomaly) "
+        "as user 1 and generates every report type; then reload this page. (Plain <code>dsm demo</code> fills a "
+        "separate demo database instead.)</li>"
         "<li><b>Use your own:</b> install the plugin with <code>dsm plugin install</code>, open Roblox Studio and "
         "connect it (Connection tab); your DataStore work shows up here live.</li></ol></section>"
     )

@@ -17,7 +17,13 @@ async def generate(ctx: OpContext, body: Body) -> Body:
     options = validate_options(report_type, body.get("options"))
     services = ctx.services
     report = await generate_and_save(
-        services.db, ctx.user_id, report_type, options, services.clock(), pool=services.reports
+        services.db,
+        ctx.user_id,
+        report_type,
+        options,
+        services.clock(),
+        pool=services.reports,
+        notify=services.notifier.report_saved,
     )
     return {"report": report.to_wire()}
 

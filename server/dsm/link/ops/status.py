@@ -21,6 +21,7 @@ async def server_status(services: Services, user_id: int | None = None) -> dict[
         "rows": rows,
         "writer": {"transactions": services.db.writer.transactions, "jobs": services.db.writer.jobs},
         "reportQueue": services.reports.snapshot(),
+        "notifications": services.notifier.snapshot(user_id),
     }
 
 

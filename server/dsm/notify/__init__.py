@@ -1,0 +1,1 @@
+"""Webhook notifications (Discord, Slack, plain JSON) of anomalies found and daily summaries."""
