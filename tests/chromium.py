@@ -1,5 +1,9 @@
-"""Pictures of HTML pages through headless Chromium (Debian's `chromium`): each page is measured first, so
-its PNG holds the whole page and nothing below it."""
+"""The one launcher of Debian's headless `chromium` for the tests: screenshots of HTML files (the report pages, the
+test bed's pictures of the plugin), and a Selenium WebDriver over `chromium-driver` for the dashboard's browser
+tests. `.ci/run` installs both packages.
+
+Screenshots of pages are measured first, so each PNG holds the whole page and nothing below it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 FLAGS = (
     "--headless",
@@ -20,19 +25,50 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--force-device-scale-factor=1",
 )
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TIMEOUT_S = 120.0
+SKIP_REASON = "headless Chromium is not installed (Debian: chromium; .ci/run installs it)"
+
+
+class ChromiumMissing(RuntimeError):
+    """Headless Chromium is not installed (Debian: `apt-get install chromium`; .ci/run does it)."""
+
+
+def executable() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 def available() -> bool:
-    return shutil.which("chromium") is not None
+    return executable() is not None
+
+
+def driver_available() -> bool:
+    return available() and shutil.which("chromedriver") is not None
 
 
 def _run(args: list[str], profile: str) -> str:
+    exe = executable()
+    if exe is None:
+        raise ChromiumMissing(SKIP_REASON)
     done = subprocess.run(
-        ["chromium", *FLAGS, f"--user-data-dir={profile}", *args], check=True, capture_output=True, timeout=120
+        [exe, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=TIMEOUT_S
     )
-    return done.stdout.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise RuntimeError(f"chromium failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def screenshot(page: Path, png: Path, width: int, height: int, *, dark: bool = False) -> None:
+    """One headless Chromium run: the HTML file `page` at width x height CSS pixels into `png` (`dark`: the page
+    sees prefers-color-scheme: dark)."""
+    png.unlink(missing_ok=True)
+    theme = ["--force-dark-mode"] if dark else []
+    with tempfile.TemporaryDirectory(prefix="dsm-chromium-") as profile:
+        _run([*theme, f"--screenshot={png}", f"--window-size={width},{height}", page.as_uri()], profile)
+    if not png.is_file():
+        raise RuntimeError(f"chromium wrote no screenshot of {page}")
 
 
 def page_heights(pages: list[str], width: int) -> list[int]:
@@ -62,10 +98,7 @@ def _shoot(page: str, out: Path, width: int, height: int, dark: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "page.html"
         source.write_text(page, encoding="utf-8")
-        out.unlink(missing_ok=True)
-        theme = ["--force-dark-mode"] if dark else []  # prefers-color-scheme: dark
-        args = [*theme, f"--screenshot={out}", f"--window-size={width},{height}", source.as_uri()]
-        _run(args, str(Path(tmp) / "profile"))
+        screenshot(source, out, width, height, dark=dark)
 
 
 def screenshots(pages: dict[Path, str], width: int, dark: frozenset[Path] = frozenset()) -> dict[Path, tuple[int, int]]:
@@ -75,7 +108,7 @@ def screenshots(pages: dict[Path, str], width: int, dark: frozenset[Path] = froz
     heights = page_heights([pages[t] for t in targets], width)
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         jobs = [(t, h) for t, h in zip(targets, heights, strict=True)]
         list(pool.map(lambda job: _shoot(pages[job[0]], job[0], width, job[1], job[0] in dark), jobs))
     return {t: png_size(t.read_bytes()) for t in targets}
@@ -85,3 +118,19 @@ def png_size(data: bytes) -> tuple[int, int]:
     if data[:8] != PNG_MAGIC:
         raise ValueError("not a PNG")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def webdriver(width: int = 1280, height: int = 900) -> Any:
+    """A Selenium WebDriver of headless Chromium (through Debian's `chromedriver`), with a fresh profile."""
+    from selenium import webdriver as wd  # the test extra `selenium`
+    from selenium.webdriver.chrome.service import Service
+
+    exe, driver = executable(), shutil.which("chromedriver")
+    if exe is None or driver is None:
+        raise ChromiumMissing(SKIP_REASON + " and chromium-driver")
+    options = wd.ChromeOptions()
+    options.binary_location = exe
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={width},{height}")
+    return wd.Chrome(options=options, service=Service(driver))

@@ -12,7 +12,6 @@ from dsm.link.connection import Connection
 from dsm.link.ops.status import server_status
 from dsm.link.socket import LinkSocket
 from dsm.metrics import metrics_handler
-from dsm.reports.http import add_routes as add_report_routes
 from dsm.reports.pool import ReportPool
 from dsm.scheduler import scheduler_context
 from dsm.security import make_guard
@@ -20,6 +19,8 @@ from dsm.services import Services
 from dsm.store.database import Database
 from dsm.store.events import EventStore
 from dsm.store.schema import companion_schema
+from dsm.web import routes as web_routes
+from dsm.web.auth import Sessions, admits
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ async def _close_connections(app: web.Application) -> None:
 
 def make_app(config: ServerConfig) -> web.Application:
     port: list[int] = [config.port]
-    app = web.Application(middlewares=[make_guard(config, lambda: port[0])])
+    sessions = Sessions(config.token)  # a browser logged in with the token passes the guard by its cookie
+    app = web.Application(middlewares=[make_guard(config, lambda: port[0], lambda r: admits(sessions, port[0], r))])
     app[PORT] = port
     app.cleanup_ctx.append(_services_context(config))
     if config.schedule_interval > 0:
@@ -77,5 +79,5 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/ws", websocket)
     app.router.add_get("/api/status", api_status)
     app.router.add_get("/metrics", metrics_handler(lambda request: request.app[SERVICES].metrics))
-    add_report_routes(app, SERVICES)
+    web_routes.setup(app, SERVICES, PORT, sessions)
     return app

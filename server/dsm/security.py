@@ -51,8 +51,10 @@ def own_origins(config: ServerConfig, port: int) -> frozenset[str]:
 
 
 def make_guard(
-    config: ServerConfig, port_of: Callable[[], int]
+    config: ServerConfig, port_of: Callable[[], int], admit: Callable[[web.Request], bool] = lambda _r: False
 ) -> Callable[[web.Request, HandlerFn], Awaitable[web.StreamResponse]]:
+    """`admit` lets a request without the token through (a logged-in browser's session, the login page)."""
+
     @web.middleware
     async def guard(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
         host = request.headers.get("Host", "")
@@ -63,7 +65,9 @@ def make_guard(
         if origin is not None and origin not in own_origins(config, port_of()):
             raise web.HTTPForbidden(text=f"Origin '{origin}' is not allowed")
         # With a token, HTTP needs it too (`Authorization: Bearer T` or `?token=T`); the WebSocket checks it in hello.
-        if config.token and request.path != "/ws" and not token_given(request, config.token):
+        if config.token and request.path != "/ws" and not token_given(request, config.token) and not admit(request):
+            if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+                raise web.HTTPSeeOther("/login")  # a browser: to the login page, not a bare 401
             raise web.HTTPUnauthorized(text="this server requires its token: Authorization: Bearer <token>")
         return await handler(request)
 

@@ -19,6 +19,8 @@ from dsm import __version__
 from dsm.app import PORT, SERVICES, make_app
 from dsm.config import ServerConfig, is_loopback_host
 from dsm.exitcodes import Exit
+from dsm.web.auth import login_url
+from dsm.web.routes import SESSIONS
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,9 @@ async def serve(config: ServerConfig, on_ready: Callable[[str], None] = print) -
             raise RefusedToStart(await cannot_listen(config, exc), Exit.CANNOT_LISTEN) from None
         port = _bound_port(runner, config.port)
         app[PORT][0] = port
-        on_ready(startup_line(config, port, app[SERVICES].db.created_folder))
+        login = login_url(config, port, app[SESSIONS])
+        line = startup_line(config, port, app[SERVICES].db.created_folder)
+        on_ready(line + (f"\nopen the dashboard (this link logs in once): {login}" if login else ""))
         await _wait_for_stop()
         log.info("stopping: closing connections and committing pending writes")
     finally:

@@ -6,14 +6,13 @@ import csv
 import io
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from rio_support import DAY, DAY0, wire_events
+
+import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "reports_io"
 
@@ -68,23 +67,13 @@ async def test_generate_list_and_export_in_every_format(server: Any, connect: An
     status, ctype, page = await _get(f"{base}/api/reports/{report_id}.html")
     assert (status, ctype) == (200, "text/html")
     assert page.count("<svg") == 3 and not re.search(r"(?i)https?:/|//", page)
-    if shutil.which("chromium"):
+    if chromium.available():
         _screenshot(page, ARTIFACTS / "daily_summary_http.png")
 
 
 def _screenshot(page: str, shot: Path) -> None:
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        page_file = Path(tmp) / "page.html"
-        page_file.write_text(page, encoding="utf-8")
-        subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={Path(tmp) / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
-             page_file.as_uri()],
-            check=True, capture_output=True, timeout=90,
-        )  # fmt: skip
-    assert shot.read_bytes()[:4] == b"\x89PNG"
+    sizes = chromium.screenshots({shot: page}, 1280)
+    assert sizes[shot][0] == 1280
 
 
 async def test_list_filters_by_type_and_time(server: Any, connect: Any) -> None:
@@ -126,13 +115,22 @@ async def test_dashboard_lists_reports_with_links_and_its_form_generates(server:
     made = await _generate(base, 11)
     status, ctype, page = await _get(f"{base}/")
     assert (status, ctype) == (200, "text/html")
-    assert f"api&#47;reports&#47;{made['report']['id']}.html?user=11" in page
-    assert not re.search(r"(?i)https?:/|//|<script", page)
-    if shutil.which("chromium"):
-        _screenshot(page, ARTIFACTS / "dashboard.png")
-    form = {"user": "11", "type": "USAGE_ANALYTICS", "from": "2026-11-23", "to": ""}
+    assert f"href='/api/reports/{made['report']['id']}.html?user=11'" in page
+    # Nothing from elsewhere: no absolute URL, and the only script is the companion's own.
+    assert not re.search(r"(?i)https?:/|//", page)
+    assert re.findall(r"<script[^>]*>", page) == ["<script src='/static/dashboard.js' defer>"]
+    # The catalog's options are the form's fields, per type (USAGE_ANALYTICS: from, to, limit).
+    assert "name='USAGE_ANALYTICS.from'" in page and "name='USAGE_ANALYTICS.limit'" in page
+    form = {"user": "11", "type": "USAGE_ANALYTICS", "USAGE_ANALYTICS.from": "2026-11-23", "USAGE_ANALYTICS.to": ""}
     headers = {"Origin": base}  # what a browser sends for the dashboard's own form
     async with aiohttp.ClientSession() as session:
+        # A refused form is the dashboard again with the message above the form and the values kept, not JSON.
+        async with session.post(f"{base}/api/reports", data=form, headers=headers, allow_redirects=False) as resp:
+            assert (resp.status, resp.content_type) == (400, "text/html")
+            refused = await resp.text()
+        assert "role='alert' id='form-error'>options.to: required with from</div>" in refused
+        assert "name='USAGE_ANALYTICS.from' value='2026-11-23'" in refused
+        form["USAGE_ANALYTICS.to"] = "2026-11-24"
         async with session.post(f"{base}/api/reports", data=form, headers=headers, allow_redirects=False) as resp:
             assert resp.status == 303
             location = resp.headers["Location"]
@@ -166,5 +164,6 @@ async def test_bad_requests_get_error_codes(server: Any, connect: Any) -> None:
 async def test_dashboard_on_an_empty_database_says_so(server: Any) -> None:
     status, _, page = await _get(f"{server.http_url}/")
     assert status == 200 and "No data yet" in page
+    assert "<code>dsm demo</code>" in page and "<code>dsm plugin install</code>" in page  # the ways on
     status, _, text = await _get(f"{server.http_url}/api/reports")
     assert status == 200 and json.loads(text) == {"user": None, "users": [], "reports": []}

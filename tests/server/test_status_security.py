@@ -34,7 +34,7 @@ async def test_http_status_has_totals_per_store(server, connect):
     assert body["connections"] == 1
     assert body["rows"]["analytics"]["events"] == 1
     assert body["rows"]["cache"]["cache_entries"] == 1
-    assert set(body["rows"]) == {"cache", "analytics", "reports", "settings", "historical", "edits"}
+    assert set(body["rows"]) == {"cache", "analytics", "reports", "settings", "historical", "edits", "shares"}
     assert body["database"]["path"] == str(server.config.db_path)
 
 

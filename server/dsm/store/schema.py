@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsm.analytics import rollups
-from dsm.store import analytics, cache, edits, events, historical, migrations, reports, settings
+from dsm.store import analytics, cache, edits, events, historical, migrations, reports, settings, shares
 from dsm.store.events import RowObserver
 from dsm.store.migrations import Migration
 from dsm.store.tables import TableSpec
@@ -36,7 +36,7 @@ class Schema:
 def companion_schema() -> Schema:
     """Everything `dsm` stores. The order of `tables` is the order of an export document and of an import."""
     return Schema(
-        migrations=(*migrations.CORE, *rollups.MIGRATIONS, *edits.MIGRATIONS),
+        migrations=(*migrations.CORE, *rollups.MIGRATIONS, *edits.MIGRATIONS, *shares.MIGRATIONS),
         tables=(
             *events.TABLES,
             *analytics.TABLES,
@@ -45,6 +45,7 @@ def companion_schema() -> Schema:
             *settings.TABLES,
             *historical.TABLES,
             *edits.TABLES,
+            *shares.TABLES,
             *rollups.TABLES,
         ),
         observers=(rollups.observe,),

@@ -51,6 +51,9 @@ class Writer:
         self._closed = False
         self.transactions = 0
         self.jobs = 0
+        # Called in the writer thread after each COMMIT: whoever must know that data is on disk (the live
+        # dashboard) learns it here, never before readers can see it.
+        self.after_commit: list[Callable[[], None]] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -116,6 +119,7 @@ class Writer:
                     raise  # SQLite rolled the whole transaction back (it may, on a full disk): all of it failed so
                 outcomes = self._rerun_alone(conn, outcomes, exc)
             conn.execute("COMMIT")
+            self._committed()
         except Exception as exc:  # the transaction itself failed: nothing in it is on disk
             if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_FULL"):
                 log.warning("transaction of %d jobs refused: the disk is full (%s)", len(batch), self._path)
@@ -135,6 +139,13 @@ class Writer:
                 loop.call_soon_threadsafe(_settle, items)
             except RuntimeError:  # that event loop is already closed; nobody waits for these
                 pass
+
+    def _committed(self) -> None:
+        for listener in self.after_commit:
+            try:
+                listener()
+            except Exception:  # a listener's fault must not undo what is committed
+                log.exception("after-commit listener failed")
 
     def _late_arrivals(self, room: int) -> Iterator[_Pending]:
         while room > 0:

@@ -1,29 +1,28 @@
-"""PNGs from laid-out pictures through headless Chromium: all pictures of a batch go on one page, one Chromium
-run takes one screenshot of it, and Pillow cuts it into one PNG per picture (a run costs about a second)."""
+"""PNGs from laid-out pictures through headless Chromium (the tests' one launcher, tests/chromium.py): all pictures
+of a batch go on one page, one Chromium run takes one screenshot of it, and Pillow cuts it into one PNG per picture
+(a run costs about a second)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from chromium import ChromiumMissing, screenshot
+from chromium import executable as chromium_path
 
 from .fonts import FontBook
 from .layout import Layout
 from .page import document, picture_html
 from .tree import Color
 
+__all__ = ["ChromiumMissing", "Picture", "chromium_path", "write_pngs"]
+
 GAP = 8  # pixels between pictures on the shared page
 PAGE_WIDTH = 2400  # pictures are packed in rows up to this width
-CHROMIUM_TIMEOUT = 120.0
 # Headless Chromium shows a much shorter viewport than asked for in small windows (a 240 x 116 window draws
 # 30 px of the page): the shared page is never smaller than this, and pictures are cut out of it.
 MIN_PAGE = 400
-
-
-class ChromiumMissing(RuntimeError):
-    """Headless Chromium is not installed (Debian: `apt-get install chromium`; .ci/run does it)."""
 
 
 @dataclass
@@ -36,29 +35,6 @@ class Picture:
 
     def html(self, fonts_css: str) -> str:
         return document(picture_html(self.layout, self.background), fonts_css, self.layout.width, self.layout.height)
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-def screenshot(page: Path, png: Path, width: int, height: int) -> None:
-    """One headless Chromium run: `page` (a file) rendered at width x height CSS pixels into `png`."""
-    exe = chromium_path()
-    if exe is None:
-        raise ChromiumMissing("headless Chromium is not on PATH (Debian package `chromium`)")
-    with tempfile.TemporaryDirectory(prefix="bed-chromium-") as profile:
-        done = subprocess.run(
-            [
-                exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--hide-scrollbars", "--force-device-scale-factor=1", f"--user-data-dir={profile}",
-                f"--screenshot={png}", f"--window-size={width},{height}", page.as_uri(),
-            ],
-            capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT,
-        )  # fmt: skip
-    if done.returncode != 0 or not png.is_file():
-        raise RuntimeError(f"chromium failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
 
 
 def _pack(pictures: list[Picture]) -> tuple[list[tuple[int, int]], int, int]:

@@ -1,10 +1,11 @@
-"""Reports over plain HTTP for a browser outside Studio: the JSON list, the exports, the dashboard.
+"""Reports over plain HTTP: the JSON list, the exports, generating.
 
 `GET /api/reports?user=&type=&from=&to=&limit=` lists saved reports (newest first);
 `GET /api/reports/{id}.json|.csv|.html?user=` returns one export with its Content-Type;
-`POST /api/reports` (JSON or a form) generates and saves a report; `GET /` is the dashboard.
-`user` picks the Studio user id; without it the only user with data is used. The Origin/Host
-guard (dsm.security) already protects every route, so a foreign page cannot post the form.
+`POST /api/reports` (JSON, or the dashboard's form) generates and saves a report. `user` picks the Studio user
+id; without it the only user with data is used. Errors are JSON for the API and pages for a browser (the form
+is shown again with the message; a missing report's HTML view is a page saying so). The Origin/Host guard
+(dsm.security) protects every route, so a foreign page cannot post the form.
 """
 
 from __future__ import annotations
@@ -17,18 +18,22 @@ from typing import Any
 from aiohttp import web
 
 from dsm.errors import DsmError, invalid, not_found
-from dsm.reports import dashboard
-from dsm.reports.export import EXPORTERS, export
+from dsm.reports.export import export
 from dsm.reports.runner import generate_and_save, parse_when
 from dsm.services import Services
 from dsm.store import reports as store
 from dsm.store.portable import known_users
 from dsm.validate import Window, in_int64
+from dsm.web import forms
+from dsm.web.layout import error_page
 
 log = logging.getLogger(__name__)
 
 STATUS = {"invalid_body": 400, "not_found": 404, "too_large": 413, "unauthorized": 403, "rate_limited": 503}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The dashboard drawn again with a refused form's message and values (status, user, error, fields).
+FormRefused = Callable[[web.Request, int | None, DsmError, dict[str, str]], Awaitable[web.StreamResponse]]
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def error_response(exc: DsmError, **extra: Any) -> web.Response:
@@ -49,7 +54,7 @@ async def resolve_user(services: Services, raw: str | None) -> tuple[int | None,
     return (users[0] if len(users) == 1 else None), users
 
 
-def _query_time(query: Any, key: str, *, end_of_day: bool = False) -> float | None:
+def query_time(query: Any, key: str, *, end_of_day: bool = False) -> float | None:
     text = query.get(key)
     if not text:
         return None
@@ -69,7 +74,7 @@ def _limit(query: Any) -> int:
     return limit
 
 
-def _report_type(value: str | None, required: bool) -> str | None:
+def report_type_of(value: str | None, required: bool) -> str | None:
     if not value:
         if required:
             raise invalid("type", f"required; one of {', '.join(store.REPORT_TYPES)}")
@@ -79,7 +84,7 @@ def _report_type(value: str | None, required: bool) -> str | None:
     return value
 
 
-def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, Handler]:
+def make_handlers(services_of: Callable[[web.Request], Services], form_refused: FormRefused) -> dict[str, Handler]:
     async def user_or_error(request: web.Request) -> int:
         user_id, users = await resolve_user(services_of(request), request.query.get("user"))
         if user_id is None:
@@ -90,8 +95,8 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
     async def list_reports(request: web.Request) -> web.Response:
         services, query = services_of(request), request.query
         user_id, users = await resolve_user(services, query.get("user"))
-        report_type = _report_type(query.get("type"), required=False)
-        start, end = _query_time(query, "from"), _query_time(query, "to", end_of_day=True)
+        report_type = report_type_of(query.get("type"), required=False)
+        start, end = query_time(query, "from"), query_time(query, "to", end_of_day=True)
         limit = _limit(query)
         if user_id is None and users:
             raise DsmError("invalid_body", "user: several users have data: pick one with ?user=", users=users)
@@ -115,15 +120,24 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
         response.headers["Content-Disposition"] = f'{disposition}; filename="{exported.filename}"'
         return response
 
-    async def generate(request: web.Request) -> web.Response:
+    async def generate(request: web.Request) -> web.StreamResponse:
+        if request.content_type in FORM_TYPES:
+            fields = {k: str(v) for k, v in (await request.post()).items()}
+            try:
+                return await _generate_from_form(request, fields)
+            except DsmError as exc:
+                user = fields.get("user", "")
+                return await form_refused(request, int(user) if user.isdigit() else None, exc, fields)
         services = services_of(request)
-        is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
-        fields = dict(await request.post()) if is_form else await _json_body(request)
-        user_id, users = await resolve_user(services, str(fields.get("user") or "") or None)
+        body = await _json_body(request)
+        user_id, users = await resolve_user(services, str(body.get("user") or "") or None)
         if user_id is None:
             raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
-        report_type = _report_type(str(fields.get("type") or ""), required=True) or ""
-        options = _options(fields, is_form)
+        report_type = report_type_of(str(body.get("type") or ""), required=True) or ""
+        options = body.get("options") or {}
+        if not isinstance(options, dict | list):
+            raise invalid("options", "expected an object")
+        options = options if isinstance(options, dict) else {}
         report = await generate_and_save(
             services.db,
             user_id,
@@ -133,20 +147,21 @@ def make_handlers(services_of: Callable[[web.Request], Services]) -> dict[str, H
             pool=services.reports,
             notify=services.notifier.report_saved,
         )
-        if is_form:
-            raise web.HTTPSeeOther(f"/api/reports/{report.id}.html?user={user_id}")
         return web.json_response({"report": report.header(), "user": user_id}, status=201)
 
-    async def home(request: web.Request) -> web.Response:
+    async def _generate_from_form(request: web.Request, fields: dict[str, str]) -> web.StreamResponse:
         services = services_of(request)
-        user_id, users = await resolve_user(services, request.query.get("user"))
-        rows: list[dict[str, Any]] = []
-        if user_id is not None:
-            rows = await services.db.read(lambda c: store.list_headers(c, user_id, None, Window(None, None, 200)))
-        page = dashboard.render(user_id, users, rows, services.version)
-        return web.Response(text=page, content_type="text/html", charset="utf-8")
+        user_id, users = await resolve_user(services, fields.get("user") or None)
+        if user_id is None:
+            raise DsmError("invalid_body", "user: required (several users or none have data)", users=users)
+        report_type = report_type_of(fields.get("type"), required=True) or ""
+        options = forms.options_from_form(report_type, fields)
+        report = await generate_and_save(
+            services.db, user_id, report_type, options, services.clock(), pool=services.reports
+        )
+        return web.Response(status=303, headers={"Location": f"/api/reports/{report.id}.html?user={user_id}"})
 
-    return {"list": list_reports, "export": get_export, "generate": generate, "home": home}
+    return {"list": list_reports, "export": get_export, "generate": generate}
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -159,47 +174,15 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _options(fields: dict[str, Any], is_form: bool) -> dict[str, Any]:
-    """Options from a JSON body's `options`, or from the dashboard form (dates and an optional JSON text)."""
-    if not is_form:
-        options = fields.get("options") or {}
-        if not isinstance(options, dict | list):
-            raise invalid("options", "expected an object")
-        return options if isinstance(options, dict) else {}
-    options: dict[str, Any] = {}
-    text = str(fields.get("options") or "").strip()
-    if text:
-        try:
-            options = json.loads(text)
-        except json.JSONDecodeError:
-            raise invalid("options", "expected a JSON object") from None
-        if not isinstance(options, dict):
-            raise invalid("options", "expected a JSON object")
-    start = _query_time(fields, "from")
-    end = _query_time(fields, "to", end_of_day=True)
-    if start is not None:
-        options["from"] = start
-        options["to"] = end if end is not None else start + 86400.0
-    elif end is not None:
-        raise invalid("from", "give a start date with the end date")
-    return options
+def with_errors(handler: Handler, *, page: bool = False) -> Handler:
+    """`DsmError` as the API's JSON error; as a page for a page (`page`) or a report's HTML view."""
 
-
-def _with_errors(handler: Handler) -> Handler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
         except DsmError as exc:
+            if page or request.match_info.get("fmt") == "html":
+                return error_page(exc.message, STATUS.get(exc.code, 500))
             return error_response(exc)
 
     return wrapped
-
-
-def add_routes(app: web.Application, services_key: web.AppKey[Services]) -> None:
-    """Register the report routes and the dashboard on `app` (services are read from `services_key`)."""
-    handlers = make_handlers(lambda request: request.app[services_key])
-    formats = "|".join(EXPORTERS)
-    app.router.add_get("/", _with_errors(handlers["home"]))
-    app.router.add_get("/api/reports", _with_errors(handlers["list"]))
-    app.router.add_post("/api/reports", _with_errors(handlers["generate"]))
-    app.router.add_get(f"/api/reports/{{id:[^/.]+}}.{{fmt:{formats}}}", _with_errors(handlers["export"]))
