@@ -34,7 +34,21 @@ ID_LIMIT = 128
 EARLIEST_TS = 1_136_073_600.0
 FUTURE_SLACK = 86_400.0
 FIELDS = frozenset(
-    ("ts", "datastore", "scope", "key", "op", "ok", "before", "after", "version", "errorCode", "message", "undoes", "store")
+    (
+        "ts",
+        "datastore",
+        "scope",
+        "key",
+        "op",
+        "ok",
+        "before",
+        "after",
+        "version",
+        "errorCode",
+        "message",
+        "undoes",
+        "store",
+    )
 )
 
 SCHEMA = """
