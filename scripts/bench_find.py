@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "plugin"))
+sys.path.insert(0, str(ROOT / "tests"))  # the bed's renderer uses the tests' Chromium launcher
 
 from studio_bed import PLUGIN_SRC, StudioBed  # noqa: E402
 

@@ -43,6 +43,10 @@ def stylua() -> Path | None:
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__.strip())
+        print("Arguments are passed to pytest, e.g. `python scripts/test.py tests/server -k edits -x`.")
+        return
     ensure_venv("test")
     step("ruff lint", [str(venv_bin("ruff")), "check", *PY_PATHS])
     step("ruff format", [str(venv_bin("ruff")), "format", "--check", *PY_PATHS])

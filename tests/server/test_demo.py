@@ -140,6 +140,7 @@ async def test_dsm_demo_sends_to_a_running_companion_with_its_token_as_a_named_u
     status, out, err = await _dsm("demo", "--url", running.ws_url, "--token", "t0k", "--user", "42", "--now", now)
     assert status == 0, err
     assert f"open http://127.0.0.1:{running.port}/?user=42 to see them" in out
+    assert "log in with the URL `dsm serve --token` printed" in out  # the browser has no session yet
     assert rows(config.db_path, "SELECT COUNT(*) FROM reports WHERE user_id = 42")[0][0] == len(NAMES)
     assert rows(config.db_path, "SELECT COUNT(DISTINCT user_id) FROM events")[0][0] == 1
 

@@ -93,6 +93,8 @@ def _demo(args: argparse.Namespace) -> int:
     )
     if args.url:
         print(f"open {_dashboard(args.url, args.user)} to see them")
+        if args.token:  # a browser has no session yet: the dashboard sends it to /login, which takes the token
+            print("   (log in with the URL `dsm serve --token` printed, or with the token on the login page)")
     else:
         db = args.db or default_demo_db()
         print(f"see them: dsm serve --db {db}\n     then open {_dashboard(None, args.user)}")
