@@ -269,6 +269,7 @@ SHAPES: tuple[Shape, ...] = (
                 "version": "v2",
                 "errorCode": 301,
                 "message": "ok",
+                "store": "ordered",
             }
         },
         (
@@ -284,6 +285,7 @@ SHAPES: tuple[Shape, ...] = (
             _text("edit", "version", low=1, high=200),
             Field(("edit", "errorCode"), "int"),
             _text("edit", "message", high=4000),
+            Field(("edit", "store"), "enum", choices=("standard", "ordered")),
         ),
         strict=(("edit",),),
     ),

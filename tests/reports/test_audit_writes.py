@@ -57,6 +57,7 @@ async def test_the_audit_lists_the_writes_with_their_outcome_sizes_who_and_when(
         (START + 1 * HOUR, "Player_1", "update", True, False),
     ]
     assert all(w["userId"] == "42" for w in writes)
+    assert all(w["store"] == "standard" for w in writes)
     assert (writes[2]["errorCode"], writes[2]["beforeSize"], writes[2]["afterSize"]) == (105, None, 100)
     sizes = (len('{"coins":1}'), len('{"coins":25}'))
     assert (writes[3]["beforeSize"], writes[3]["afterSize"], writes[1]["version"]) == (*sizes, "v3")
@@ -135,3 +136,15 @@ async def test_the_html_and_csv_exports_show_the_writes(connect):
     newest_first = [["Player_1", "update"], ["Guild_7", "restore"], ["Player_2", "set"], ["Player_1", "update"]]
     assert [r[5:7] for r in lines] == newest_first
     assert section(report["body"], "writes")["title"] == "Writes"
+
+
+async def test_an_ordered_entry_write_is_shown_as_ordered(connect):
+    client = await connect(42)
+    await client.call(
+        "edits.record", write(START + HOUR, "Coins", "alice", "update", before=40, after=95, store="ordered")
+    )
+    await client.call(
+        "edits.record", write(START + 2 * HOUR, "Coins", "bob", "update", before={"a": 1}, after={"a": 2})
+    )
+    writes = section_rows((await audit(client))["body"], "writes")
+    assert [(w["key"], w["store"]) for w in writes] == [("bob", "standard"), ("alice", "ordered")]

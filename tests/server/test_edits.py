@@ -146,6 +146,8 @@ BAD = [
     ({"edit": edit(version=7)}, "edit.version"),
     ({"edit": edit(colour="red")}, "edit.colour"),
     ({"edit": edit(undoes="edit_nope")}, "edit.undoes"),
+    ({"edit": edit(store="sorted")}, "edit.store"),
+    ({"edit": edit(store=1)}, "edit.store"),
     ({"edit": "x"}, "edit"),
     ({"edit": edit(), "extra": 1}, "extra"),
 ]
@@ -220,6 +222,22 @@ async def test_export_and_import_keep_the_edits(connect, db_path):
     again = await bob.call("data.import", {"data": document})
     assert again["imported"]["edits"] == 0 and again["skipped"]["edits"] == 2
     assert rows(db_path, "SELECT user_id, COUNT(*) FROM edits GROUP BY user_id") == [(1, 2), (2, 2)]
+
+
+async def test_an_ordered_edit_says_so_in_get_list_and_export(connect):
+    alice = await connect(1)
+    ordered = await record(alice, key="alice", before=40, after=95, store="ordered")
+    plain = await record(alice, key="bob", before=1, after=2, version="v2")
+    assert ordered["store"] == "ordered" and plain["store"] is None
+    assert (await alice.call("edits.get", {"id": ordered["id"]}))["edit"]["store"] == "ordered"
+    listed = {e["key"]: e for e in (await alice.call("edits.list"))["edits"]}
+    assert listed["alice"]["store"] == "ordered"
+    assert set(listed["bob"]) == LIST_FIELDS  # a DataStore edit's row is the protocol's exactly
+    document = (await alice.call("data.export"))["data"]
+    bob = await connect(2)
+    assert (await bob.call("data.import", {"data": document}))["imported"]["edits"] == 2
+    copies = {e["key"]: e for e in (await bob.call("edits.list"))["edits"]}
+    assert copies["alice"]["store"] == "ordered" and "store" not in copies["bob"]
 
 
 async def test_a_bad_edit_in_an_import_changes_nothing(connect, db_path):

@@ -24,6 +24,7 @@ WRITE_COLUMNS = (
     m.col("errorCode", "Error code", "number"),
     m.col("message", "Error", "text"),
     m.col("undo", "Undo", "boolean"),
+    m.col("store", "Store", "text"),  # "ordered" for an OrderedDataStore entry's number
 )
 KEY_COLUMNS = (
     m.col("datastore", "DataStore", "text"),
@@ -52,6 +53,7 @@ def _write_row(user_id: int, edit: store.Edit) -> m.Row:
         "datastore": edit.datastore,
         "scope": edit.scope,
         "key": edit.key,
+        "store": edit.store or "standard",  # an ordered entry's write says so
         "op": edit.op,
         "ok": edit.ok,
         "beforeSize": edit.before_size,

@@ -2,7 +2,8 @@
 so each write can be audited (DATASTORE_AUDIT) and undone. Migration 4 adds its table.
 
 `before`/`after` are JSON values (absent = the key held no value) kept as msgpack blobs, with their sizes in
-characters of compact JSON, the unit of Roblox's 4 MB value limit.
+characters of compact JSON, the unit of Roblox's 4 MB value limit. `store` (migration 6) says which kind of store
+was written: absent for a DataStore, "ordered" for an OrderedDataStore entry (whose undo writes a number back there).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dsm.store.tables import Field, Merge, Portable, TableSpec
 from dsm.validate import Obj, Window, as_object, boolean, choice, integer, number, only_keys, plain_value, string
 
 OPS = ("set", "update", "remove", "restore", "increment")
+STORES = ("standard", "ordered")
 NAME_LIMIT = 50  # Roblox: DataStore names, scopes and keys
 VALUE_LIMIT_CHARS = 4_194_304  # Roblox: a value is at most this many characters of JSON
 VERSION_LIMIT = 200
@@ -32,7 +34,21 @@ ID_LIMIT = 128
 EARLIEST_TS = 1_136_073_600.0
 FUTURE_SLACK = 86_400.0
 FIELDS = frozenset(
-    ("ts", "datastore", "scope", "key", "op", "ok", "before", "after", "version", "errorCode", "message", "undoes")
+    (
+        "ts",
+        "datastore",
+        "scope",
+        "key",
+        "op",
+        "ok",
+        "before",
+        "after",
+        "version",
+        "errorCode",
+        "message",
+        "undoes",
+        "store",
+    )
 )
 
 SCHEMA = """
@@ -61,7 +77,7 @@ CREATE INDEX edits_by_user_key_ts ON edits (user_id, datastore, key, ts)
 """
 COLUMNS = (
     "id, ts, datastore, scope, key, op, ok, version, error_code, message, undoes, before, after, before_size,"
-    " after_size, recorded_at"
+    " after_size, recorded_at, store"
 )
 
 
@@ -85,10 +101,11 @@ class Edit:
     before_size: int | None
     after_size: int | None
     recorded_at: float
+    store: str | None = None  # "standard" | "ordered"; None: not said (a DataStore)
 
     def list_item(self) -> Obj:
-        """The fields of an `edits.list` row (fixed by the protocol)."""
-        return {
+        """The fields of an `edits.list` row (fixed by the protocol), plus `store` when the edit names one."""
+        item: Obj = {
             "id": self.id,
             "ts": self.ts,
             "datastore": self.datastore,
@@ -97,6 +114,9 @@ class Edit:
             "op": self.op,
             "ok": self.ok,
         }
+        if self.store is not None:
+            item["store"] = self.store
+        return item
 
     def summary(self) -> Obj:
         """Every field but the values themselves (the `edits.record` reply)."""
@@ -106,6 +126,7 @@ class Edit:
             "errorCode": self.error_code,
             "message": self.message,
             "undoes": self.undoes,
+            "store": self.store,
             "beforeSize": self.before_size,
             "afterSize": self.after_size,
             "recordedAt": self.recorded_at,
@@ -132,6 +153,7 @@ class Edit:
             self.before_size,
             self.after_size,
             self.recorded_at,
+            self.store,
         )
 
 
@@ -180,6 +202,7 @@ def parse_record(body: Obj, now: float) -> Edit:
     error_code = integer(edit, "errorCode", "edit", required=False)
     message = string(edit, "message", "edit", required=False, max_len=MESSAGE_LIMIT)
     undoes = string(edit, "undoes", "edit", required=False, min_len=1, max_len=ID_LIMIT)
+    store = choice(edit, "store", "edit", STORES, required=False)
     before, before_size = _value(edit, "before")
     after, after_size = _value(edit, "after")
     return Edit(
@@ -199,12 +222,13 @@ def parse_record(body: Obj, now: float) -> Edit:
         before_size,
         after_size,
         now,
+        store,
     )
 
 
 def insert(conn: sqlite3.Connection, user_id: int, edit: Edit) -> None:
     conn.execute(
-        f"INSERT INTO edits (user_id, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (user_id, *edit.row())
+        f"INSERT INTO edits (user_id, {COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (user_id, *edit.row())
     )
 
 
@@ -236,12 +260,16 @@ class ListQuery:
 def list_items(conn: sqlite3.Connection, user_id: int, query: ListQuery) -> list[Obj]:
     """Newest first (by the edit's time, then the order they were recorded). With `with_undoes` each row also carries
     `undoes` (null for an edit that undoes nothing), so a journal can link an undo to its edit in one request."""
-    columns = ("id", "ts", "datastore", "scope", "key", "op", "ok")
+    columns = ("id", "ts", "datastore", "scope", "key", "op", "ok", "store")
     if query.with_undoes:
         columns += ("undoes",)
     equals = {"datastore": query.datastore, "key": query.key}
     rows = newest_first(conn, "edits", columns, user_id, equals, query.window, time_column="ts", tiebreak="seq")
-    return [dict(zip(columns, (*r[:6], bool(r[6]), *r[7:]), strict=True)) for r in rows]
+    items = [dict(zip(columns, (*r[:6], bool(r[6]), *r[7:]), strict=True)) for r in rows]
+    for item in items:  # `store` only where the edit names one: a DataStore edit's row is the protocol's exactly
+        if item["store"] is None:
+            del item["store"]
+    return items
 
 
 def between(conn: sqlite3.Connection, user_id: int, start: float, end: float, datastore: str | None) -> list[Edit]:
@@ -260,7 +288,14 @@ def _migrate(conn: sqlite3.Connection, _now: float) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS = (migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate),)
+def _add_store(conn: sqlite3.Connection, _now: float) -> None:
+    conn.execute("ALTER TABLE edits ADD COLUMN store TEXT")
+
+
+MIGRATIONS = (
+    migrations.Migration(4, "edits: the journal of DataStore writes made through the plugin", _migrate),
+    migrations.Migration(6, "edits: which kind of store an edit wrote (ordered entries)", _add_store),
+)
 
 
 def _text(name: str, column: str, limit: int, *, required: bool = True, min_len: int = 1) -> Field:
@@ -290,6 +325,7 @@ TABLE = TableSpec(
             Field("beforeSize", "before_size", "integer", required=False, omit_null=True, minimum=0),
             Field("afterSize", "after_size", "integer", required=False, omit_null=True, minimum=0),
             Field("recordedAt", "recorded_at", "time"),
+            Field("store", "store", required=False, omit_null=True, choices=STORES),
         ),
         Merge("own_id", key=("id",)),
         order="seq",
