@@ -146,6 +146,11 @@ class BackupFiles:
     def beside(db_path: Path, clock: Callable[[], float]) -> BackupFiles:
         return BackupFiles(db_path.parent / FOLDER_NAME, clock)
 
+    async def run[**P, R](self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`work` (one of this object's methods) in a worker thread, one call at a time (see `lock`)."""
+        async with self.lock:
+            return await asyncio.to_thread(work, *args, **kwargs)
+
     # ------------------------------------------------------------------------------------------------ paths
 
     def _user_folder(self, user_id: int) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from dsm.backups import entries
 from dsm.link.context import Body, Handler, OpContext
 from dsm.validate import integer, only_keys, string
@@ -13,8 +11,7 @@ async def begin(ctx: OpContext, body: Body) -> Body:
     """`{datastore, scope?, prefix?}` → `{"backup": header}`: an open backup to append to."""
     request = entries.parse_begin(body)
     files = ctx.services.backups
-    async with files.lock:
-        header = await asyncio.to_thread(files.begin, ctx.user_id, request)
+    header = await files.run(files.begin, ctx.user_id, request)
     return {"backup": header.to_wire()}
 
 
@@ -22,8 +19,7 @@ async def append(ctx: OpContext, body: Body) -> Body:
     """`{id, seq, entries, cursor?}` → `{"backup", "stored", "duplicates", "resent"}`, after the chunk is on disk."""
     request = entries.parse_append(body)
     files = ctx.services.backups
-    async with files.lock:
-        done = await asyncio.to_thread(files.append, ctx.user_id, request)
+    done = await files.run(files.append, ctx.user_id, request)
     return {
         "backup": done.header.to_wire(),
         "stored": done.stored,
@@ -36,8 +32,7 @@ async def finish(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("id",)), "")
     ident = entries.backup_id(body)
     files = ctx.services.backups
-    async with files.lock:
-        header = await asyncio.to_thread(files.finish, ctx.user_id, ident)
+    header = await files.run(files.finish, ctx.user_id, ident)
     return {"backup": header.to_wire()}
 
 
@@ -45,8 +40,7 @@ async def get(ctx: OpContext, body: Body) -> Body:
     only_keys(body, frozenset(("id",)), "")
     ident = entries.backup_id(body)
     files = ctx.services.backups
-    async with files.lock:
-        header = await asyncio.to_thread(files.header, ctx.user_id, ident)
+    header = await files.run(files.header, ctx.user_id, ident)
     return {"backup": header.to_wire()}
 
 
@@ -55,8 +49,7 @@ async def list_backups(ctx: OpContext, body: Body) -> Body:
     datastore = string(body, "datastore", "", required=False, min_len=1, max_len=entries.NAME_LIMIT)
     limit = integer(body, "limit", "", required=False, minimum=1, maximum=1000, default=100) or 100
     files = ctx.services.backups
-    async with files.lock:
-        headers = await asyncio.to_thread(files.list, ctx.user_id, datastore, limit)
+    headers = await files.run(files.list, ctx.user_id, datastore, limit)
     return {"backups": [header.to_wire() for header in headers]}
 
 
@@ -67,8 +60,7 @@ async def read(ctx: OpContext, body: Body) -> Body:
     offset = integer(body, "offset", "", required=False, minimum=0, default=0) or 0
     limit = integer(body, "limit", "", required=False, minimum=1, maximum=1000, default=100) or 100
     files = ctx.services.backups
-    async with files.lock:
-        header, found, after = await asyncio.to_thread(files.read, ctx.user_id, ident, offset, limit)
+    header, found, after = await files.run(files.read, ctx.user_id, ident, offset, limit)
     return {"backup": header.to_wire(), "entries": [entry.to_wire() for entry in found], "next": after}
 
 
